@@ -1,0 +1,177 @@
+"""The ``dlcv`` command: build the labs, run a notebook's self-checks, grade submissions."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNGRADABLE = 0, 1, 2, 3
+
+_EXIT_CODES = """exit codes:
+  0  success
+  1  build --check found stale files / check found failing self-checks / build failed
+  2  usage error (bad arguments, missing paths, unknown lab)
+  3  grade finished, but some submissions could not be graded (see their results.json)"""
+
+
+def _cmd_build(args):
+    from .build.builder import build
+    from .build.execute import ExecutionError
+    from .build.notebook import TemplateError
+    from .build.regions import RegionError
+    from .project import find_project, select_labs
+
+    project = find_project(args.root)
+    labs = select_labs(list(project.templates()), args.lab)
+    try:
+        report = build(project, labs, check=args.check, force=args.force,
+                       progress=(lambda line: None) if args.check else (lambda line: print(line, file=sys.stderr)))
+    except (TemplateError, RegionError, ExecutionError) as error:
+        print(f"dlcv build: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.check:
+        if report.stale:
+            print("stale (run `dlcv build`):")
+            for path in report.stale:
+                print(f"  {path}")
+            return EXIT_FAILED
+        print(f"up to date: {len(report.unchanged)} generated files")
+        return EXIT_OK
+    for path in report.written:
+        print(f"wrote {path}")
+    print(f"{len(report.written)} written, {len(report.unchanged)} unchanged")
+    return EXIT_OK
+
+
+def _cmd_check(args):
+    from .check import run_checks
+
+    path = Path(args.notebook)
+    if not path.is_file():
+        print(f"dlcv check: {path} is not a file", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if run_checks(path, args.exercise) else EXIT_FAILED
+
+
+def _format_summary(rows):
+    lines = [f"{'student':<24} {'lab':<26} {'score':>13}  note"]
+    for student, lab, results in rows:
+        max_score = results.get("extra_data", {}).get("max_score", 0)
+        score = results.get("score", 0)
+        pct = f"{100 * score / max_score:5.1f}%" if max_score else "   - "
+        note = "" if results.get("gradable") else f"NOT GRADABLE: {results.get('reason', '')}"[:70]
+        lines.append(f"{student:<24} {lab:<26} {score:>5g}/{max_score:<4g}{pct:>3}  {note}")
+    return "\n".join(lines)
+
+
+def _cmd_grade(args):
+    from tqdm import tqdm
+
+    from .grade import report
+    from .grade.batch import exercises_by_lab, grade_batch
+    from .grade.submissions import find_submissions
+    from .project import hidden_spec_paths, select_labs
+    from .sandbox import Limits
+
+    labs = list(hidden_spec_paths())
+    default_lab = select_labs(labs, [args.lab])[0] if args.lab else None
+    try:
+        submissions, ignored = find_submissions([Path(p) for p in args.paths], labs, default_lab)
+    except FileNotFoundError as error:
+        print(f"dlcv grade: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in ignored:
+        print(f"ignored (not a notebook, no <student>_<lab> name): {path}", file=sys.stderr)
+    if not submissions:
+        print("dlcv grade: no submissions found under " + ", ".join(args.paths), file=sys.stderr)
+        return EXIT_USAGE
+    limits = Limits(test_seconds=args.test_timeout, submission_seconds=args.submission_timeout,
+                    memory_bytes=args.memory_mb * 2**20, cpu_seconds=args.cpu_seconds)
+    out = Path(args.out)
+    with tqdm(total=len(submissions), desc="grading", unit="notebook", disable=len(submissions) < 2 or None,
+              file=sys.stderr) as bar:
+        outcome = grade_batch(submissions, out, jobs=args.jobs, limits=limits, seed=args.seed, force=args.force,
+                              namespaces=not args.no_namespaces, progress=lambda sub, res: bar.update(1))
+        bar.update(len(outcome.skipped))
+    if outcome.skipped:
+        print(f"{len(outcome.skipped)} submissions already had results (use --force to regrade)", file=sys.stderr)
+    gradebook, _, _ = report.write_gradebook(out, exercises_by_lab())
+    keys = {s.key for s in submissions}
+    rows = [r for r in report.read_all_results(out) if (r[0], r[1]) in keys]
+    print(_format_summary(rows))
+    print(f"results: {out}/<student>/<lab>/results.json   gradebook: {gradebook}")
+    ungradable = [r for r in rows if not r[2].get("gradable")]
+    return EXIT_UNGRADABLE if ungradable else EXIT_OK
+
+
+def make_parser():
+    parser = argparse.ArgumentParser(
+        prog="dlcv", description="dlcv-labs: build the lab notebooks, self-check a notebook, grade submissions.",
+        epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"dlcv-labs {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build", help="generate labs/ and solutions/notebooks/ from solutions/ and source/",
+        description="Generate the student notebooks (labs/NN_name.ipynb, labs/labkit/) and the executed solution "
+                    "notebooks (solutions/notebooks/) from the reference module and the lab templates. Solution "
+                    "notebooks are re-executed only when their inputs changed (or with --force).",
+        epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    build.add_argument("--check", action="store_true", help="write nothing; exit 1 and list every stale file")
+    build.add_argument("--lab", action="append", metavar="N", help="only this lab (number or id); repeatable")
+    build.add_argument("--force", action="store_true", help="re-execute solution notebooks even if current")
+    build.add_argument("--root", metavar="DIR", help="the instructor's repository (default: found upward from .)")
+    build.set_defaults(run=_cmd_build)
+
+    check = commands.add_parser(
+        "check", help="run a notebook's public self-checks from a terminal",
+        description="Define the notebook's functions (top-level demo and plot cells are skipped) and run its public "
+                    "self-check cells. Exit 0 when every check passes.",
+        epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("notebook", help="a lab notebook (.ipynb)")
+    check.add_argument("--exercise", metavar="NAME", help="only the checks of this exercise")
+    check.set_defaults(run=_cmd_check)
+
+    grade = commands.add_parser(
+        "grade", help="grade one notebook, a folder of notebooks, or an nbgrader submitted/ tree",
+        description="Grade submissions with the hidden tests. Layouts: <student>_<lab>.ipynb, <student>/<lab>.ipynb, "
+                    "nbgrader's submitted/<student>/<lab>/*.ipynb. Writes OUT/<student>/<lab>/results.json "
+                    "(Gradescope's schema) and OUT/gradebook.csv, and prints a summary. Submissions that already "
+                    "have results are skipped unless --force, so an interrupted batch resumes where it stopped.",
+        epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    grade.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders")
+    grade.add_argument("--out", default="grading", metavar="DIR", help="output folder (default: ./grading)")
+    grade.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                       help="submissions graded in parallel (default: number of CPUs, at most 8)")
+    grade.add_argument("--seed", type=int, metavar="S",
+                       help="seed for the random test inputs (default: fixed per student and lab; replays a run)")
+    grade.add_argument("--lab", metavar="LAB", help="lab of notebooks whose name does not say it")
+    grade.add_argument("--force", action="store_true", help="regrade submissions that already have results")
+    grade.add_argument("--test-timeout", type=float, default=10.0, metavar="S",
+                       help="wall seconds for one call into student code (default 10)")
+    grade.add_argument("--submission-timeout", type=float, default=120.0, metavar="S",
+                       help="wall seconds for a whole submission (default 120)")
+    grade.add_argument("--cpu-seconds", type=int, default=120, metavar="S",
+                       help="CPU seconds per sandboxed worker process (default 120)")
+    grade.add_argument("--memory-mb", type=int, default=2048, metavar="MB",
+                       help="address-space limit of a worker in MiB (default 2048)")
+    grade.add_argument("--no-namespaces", action="store_true",
+                       help="do not use namespaces, hidden paths or a private user even when running as root")
+    grade.set_defaults(run=_cmd_grade)
+    return parser
+
+
+def main(argv=None):
+    from .project import ProjectError
+
+    args = make_parser().parse_args(argv)
+    if getattr(args, "jobs", 0) is None:
+        from .grade.batch import default_jobs
+
+        args.jobs = default_jobs()
+    try:
+        return args.run(args)
+    except ProjectError as error:
+        print(f"dlcv {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE

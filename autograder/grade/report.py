@@ -1,0 +1,86 @@
+"""Write grading results: one ``results.json`` per submission (atomically) and the ``gradebook.csv``."""
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path, text):
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def results_path(out_dir, student, lab):
+    return Path(out_dir) / student / lab / "results.json"
+
+
+def write_results(out_dir, student, lab, results):
+    """Write one submission's results; returns the path."""
+    path = results_path(out_dir, student, lab)
+    atomic_write(path, json.dumps(results, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    return path
+
+
+def read_all_results(out_dir):
+    """Every readable ``<student>/<lab>/results.json`` under ``out_dir``, sorted by student then lab."""
+    found = []
+    for path in sorted(Path(out_dir).glob("*/*/results.json")):
+        try:
+            results = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        found.append((path.parent.parent.name, path.parent.name, results))
+    return found
+
+
+def gradebook_rows(all_results, exercises_by_lab):
+    """Header and rows of the gradebook: a row per student, a column per exercise, per-lab totals, a total.
+
+    Parameters
+    ----------
+    all_results : list of (student, lab, results dict)
+    exercises_by_lab : dict of lab -> list of exercise names (column order)
+    """
+    labs = sorted({lab for _, lab, _ in all_results})
+    header = ["student"]
+    for lab in labs:
+        header += [f"{lab}:{name}" for name in exercises_by_lab.get(lab, [])] + [f"{lab}:total", f"{lab}:max"]
+    header += ["total", "max"]
+    rows = {}
+    for student, lab, results in all_results:
+        row = rows.setdefault(student, {"student": student})
+        extra = results.get("extra_data", {})
+        for name, totals in extra.get("exercises", {}).items():
+            row[f"{lab}:{name}"] = totals.get("score", 0)
+        row[f"{lab}:total"] = results.get("score", 0)
+        row[f"{lab}:max"] = extra.get("max_score", 0)
+    for row in rows.values():
+        row["total"] = sum(row.get(f"{lab}:total", 0) for lab in labs)
+        row["max"] = sum(row.get(f"{lab}:max", 0) for lab in labs)
+    return header, [rows[s] for s in sorted(rows)]
+
+
+def write_gradebook(out_dir, exercises_by_lab):
+    """Rebuild ``out_dir/gradebook.csv`` from every results file there; returns (path, header, rows)."""
+    header, rows = gradebook_rows(read_all_results(out_dir), exercises_by_lab)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, restval="", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in row.items()})
+    path = Path(out_dir) / "gradebook.csv"
+    atomic_write(path, buffer.getvalue())
+    return path, header, rows

@@ -1,0 +1,207 @@
+"""Grade one submission against its lab's hidden spec (trusted side), driving a sandboxed worker."""
+
+import hashlib
+import importlib.util
+import threading
+import time
+
+import numpy as np
+
+from .. import __version__
+from ..project import hidden_spec_paths
+from ..sandbox import Limits, Worker, WorkerError
+from ..worker import protocol
+from .extract import NotGradable, program_from_notebook
+from .spec import StudentCodeError, TestFailure
+
+_SPECS = {}
+_SPECS_LOCK = threading.Lock()
+
+
+def load_spec(lab_id):
+    """The :class:`~autograder.grade.spec.Spec` of ``lab_id`` from ``autograder/hidden/``."""
+    with _SPECS_LOCK:
+        if lab_id not in _SPECS:
+            path = hidden_spec_paths()[lab_id]
+            module_spec = importlib.util.spec_from_file_location(f"autograder.hidden.lab_{lab_id}", path)
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+            _SPECS[lab_id] = module.spec
+        return _SPECS[lab_id]
+
+
+def default_seed(student, lab):
+    """A fixed seed per (student, lab): regrading gives the same inputs and messages; students differ."""
+    digest = hashlib.sha256(f"dlcv:{student}:{lab}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+class _Session:
+    """The student's code loaded in a worker; restarts the worker when it dies or hangs."""
+
+    def __init__(self, runtime, limits, program, namespaces):
+        self.runtime, self.limits, self.program, self.namespaces = runtime, limits, program, namespaces
+        self.worker = None
+        self.restarts = 0
+        self.load_errors = []
+        self.protections = {}
+        self.deadline = time.monotonic() + limits.submission_seconds
+
+    def _start(self):
+        if self.restarts > self.limits.worker_restarts:
+            raise StudentCodeError("your code crashed or hung too many times; the remaining tests were not run")
+        self.restarts += 1
+        self.worker = Worker(self.runtime, self.limits, self.namespaces)
+        self.protections = self.worker.protections
+        try:
+            reply = self.worker.request({"op": "load", "cells": self.program.cells},
+                                        min(self.limits.load_seconds, self._left()))
+        except protocol.WorkerTimeout:
+            self._stop()
+            raise StudentCodeError(f"running your notebook's definitions took over {self.limits.load_seconds:g} s"
+                                   " (does a cell run a long computation at import?)") from None
+        except (protocol.WorkerGone, protocol.ProtocolError):
+            self._stop()
+            raise StudentCodeError("the sandbox stopped while running your notebook's definitions "
+                                   "(a cell calls exit, or uses too much memory)") from None
+        self.load_errors = [e for e in reply.get("errors", []) if isinstance(e, dict)] if isinstance(reply, dict) else []
+
+    def _stop(self):
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def _left(self):
+        return self.deadline - time.monotonic()
+
+    def call(self, name, args, kwargs, timeout):
+        if self._left() <= 0:
+            raise StudentCodeError("the time allowed for the whole submission ran out before this test")
+        if self.worker is None:
+            self._start()
+        seconds = min(timeout, self._left())
+        message = {"op": "call", "name": name, "args": protocol.encode(list(args)),
+                   "kwargs": protocol.encode(dict(kwargs))}
+        try:
+            reply = self.worker.request(message, seconds)
+        except protocol.WorkerTimeout:
+            self._stop()
+            raise StudentCodeError(f"`{name}` did not return within {seconds:.3g} s (an endless loop?)") from None
+        except protocol.WorkerGone:
+            self._stop()
+            raise StudentCodeError(f"the sandbox stopped while `{name}` ran (it exited, or went over a memory,"
+                                   " CPU or process limit)") from None
+        except protocol.ProtocolError as error:
+            self._stop()
+            raise StudentCodeError(f"`{name}` produced an answer the grader cannot read ({error})") from None
+        if reply.get("ok") is True:
+            try:
+                return protocol.decode(reply.get("value"))
+            except protocol.ProtocolError as error:
+                raise StudentCodeError(f"`{name}` returned something the grader cannot read ({error})") from None
+        kind = reply.get("kind")
+        if kind == "missing":
+            hint = self._load_hint()
+            raise StudentCodeError(f"`{name}` is not defined in your notebook{hint}")
+        if kind == "not_implemented":
+            raise StudentCodeError(f"`{name}` is not implemented yet (it raises NotImplementedError)")
+        error = str(reply.get("error", "an error"))[:1000]
+        trace = str(reply.get("traceback", ""))[:2000]
+        raise StudentCodeError(f"`{name}` raised {error}" + (f"\n{trace}" if trace else ""))
+
+    def _load_hint(self):
+        notes = [f"cell {e.get('cell')}: {e.get('error')}" for e in self.load_errors] + list(self.program.problems)
+        return f" (problems while loading: {'; '.join(str(n) for n in notes)[:600]})" if notes else ""
+
+    def close(self):
+        if self.worker is not None:
+            try:
+                self.worker.request({"op": "bye"}, 0.5)
+            except Exception:  # noqa: BLE001 - the worker is killed below either way
+                pass
+        self._stop()
+
+
+class StudentCode:
+    """What a hidden test sees as ``student``: ``student.name(*args)`` runs the student's ``name`` in the sandbox."""
+
+    def __init__(self, session, timeout):
+        self._session = session
+        self._timeout = timeout
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self._session.call(name, args, kwargs, self._timeout)
+
+
+def _result_test(test, score, status, output):
+    return {"name": f"{test.exercise}: {test.description}", "score": score, "max_score": test.points,
+            "status": status, "output": output, "visibility": "visible", "tags": [test.exercise]}
+
+
+def not_gradable_result(submission, reason, spec=None, seed=None):
+    """Results for a file that could not be graded: zero for every test, with the reason."""
+    tests = [_result_test(t, 0, "failed", f"not graded: {reason}") for t in spec.tests] if spec else []
+    return {
+        "score": 0, "output": f"This submission could not be graded: {reason}", "visibility": "visible",
+        "tests": tests, "seed": seed, "gradable": False, "reason": reason,
+        "extra_data": {"student": submission.student, "lab": submission.lab,
+                       "max_score": spec.max_score() if spec else 0, "exercises": _exercise_totals(spec, tests),
+                       "grader_version": __version__},
+    }
+
+
+def _exercise_totals(spec, tests):
+    if spec is None:
+        return {}
+    totals = {name: {"score": 0, "max_score": spec.max_score(name)} for name in spec.exercises}
+    for test in tests:
+        totals[test["tags"][0]]["score"] += test["score"]
+    return totals
+
+
+def grade_submission(submission, runtime, limits=Limits(), seed=None, namespaces=True):
+    """Grade one submission and return its results dictionary (Gradescope's schema plus our fields).
+
+    Never raises for anything the submission does: unreadable files, crashing, hanging or lying code all end in
+    results that say why points were lost.
+    """
+    if submission.lab is None or submission.lab not in hidden_spec_paths():
+        return not_gradable_result(submission, "cannot tell which lab this is: name the file "
+                                   "<student>_<lab>.ipynb, e.g. jdoe_01_gradient_descent.ipynb")
+    spec = load_spec(submission.lab)
+    seed = default_seed(submission.student, submission.lab) if seed is None else int(seed)
+    try:
+        program = program_from_notebook(submission.path)
+    except NotGradable as error:
+        return not_gradable_result(submission, str(error), spec, seed)
+    except OSError as error:
+        return not_gradable_result(submission, f"the file could not be read ({error.strerror})", spec, seed)
+
+    session = _Session(runtime, limits, program, namespaces)
+    tests = []
+    try:
+        for index, test in enumerate(spec.tests):
+            rng = np.random.default_rng([seed, index])
+            student = StudentCode(session, test.timeout or limits.test_seconds)
+            try:
+                with np.errstate(all="ignore"):
+                    test.fn(rng, student)
+                tests.append(_result_test(test, test.points, "passed", ""))
+            except (TestFailure, StudentCodeError) as failure:
+                tests.append(_result_test(test, 0, "failed", str(failure)))
+            except WorkerError as error:
+                tests.append(_result_test(test, 0, "failed", f"the sandbox could not start: {error}"))
+    finally:
+        session.close()
+    score = sum(t["score"] for t in tests)
+    max_score = spec.max_score()
+    lines = [f"{submission.lab}: {score:g} / {max_score:g} points"] + [f"note: {p}" for p in program.problems]
+    return {
+        "score": score, "output": "\n".join(lines), "visibility": "visible", "tests": tests, "seed": seed,
+        "gradable": True,
+        "extra_data": {"student": submission.student, "lab": submission.lab, "max_score": max_score,
+                       "exercises": _exercise_totals(spec, tests), "protections": session.protections,
+                       "grader_version": __version__},
+    }

@@ -1,0 +1,98 @@
+"""Find the submissions under the paths given to ``dlcv grade`` and tell whose they are and for which lab.
+
+Recognised layouts (``LAB`` is a lab id such as ``01_gradient_descent``):
+
+* ``<student>_LAB.ipynb`` anywhere in a folder;
+* ``<student>/LAB.ipynb``;
+* nbgrader's ``submitted/<student>/LAB/<anything>.ipynb``;
+* a single notebook path, whose lab comes from its name, its folder, ``--lab`` or its metadata.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_SKIP_PARTS = {".ipynb_checkpoints", "__pycache__", ".git"}
+_SAFE_ID = re.compile(r"[^A-Za-z0-9_.@+-]")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One file to grade. ``lab`` is None when it could not be told."""
+
+    path: Path
+    student: str
+    lab: str | None
+
+    @property
+    def key(self):
+        return (self.student, self.lab or "unknown_lab")
+
+
+def safe_id(text):
+    """A student or lab id usable as a folder name (no separators, no leading dots)."""
+    cleaned = _SAFE_ID.sub("_", text).lstrip(".") or "_"
+    return cleaned[:100]
+
+
+def _classify(path, root, labs, default_lab):
+    """(student, lab) of a file, or None if the file follows no known layout."""
+    stem = path.stem
+    for lab in labs:
+        if stem.endswith("_" + lab) and len(stem) > len(lab) + 1:
+            return stem[: -len(lab) - 1], lab
+    parent = path.parent
+    if stem in labs and parent != root.parent:
+        return parent.name, stem
+    if parent.name in labs and parent.parent != parent:  # nbgrader: submitted/<student>/<lab>/<file>
+        return parent.parent.name, parent.name
+    return None
+
+
+def find_submissions(paths, labs, default_lab=None):
+    """Every submission under ``paths``.
+
+    Parameters
+    ----------
+    paths : list of pathlib.Path
+        Notebooks and folders.
+    labs : list of str
+        Known lab ids.
+    default_lab : str, optional
+        Lab of files whose lab cannot be read from their path (``--lab``).
+
+    Returns
+    -------
+    submissions : list of Submission
+        Sorted by student then lab.
+    ignored : list of pathlib.Path
+        Files in folders that follow no layout and are not notebooks.
+    """
+    found, ignored = {}, []
+    for given in paths:
+        given = Path(given)
+        if given.is_file():
+            guess = _classify(given, given.parent, labs, default_lab)
+            student, lab = guess if guess else (given.stem, default_lab)
+            if guess is None and default_lab is None:
+                lab = None
+            sub = Submission(given, safe_id(student), lab or default_lab)
+            found.setdefault(sub.key, sub)
+            continue
+        if not given.is_dir():
+            raise FileNotFoundError(f"{given} does not exist")
+        for path in sorted(given.rglob("*")):
+            if not path.is_file() or _SKIP_PARTS & set(path.parts) or path.name.startswith("."):
+                continue
+            guess = _classify(path, given, labs, default_lab)
+            if guess is None:
+                if path.suffix == ".ipynb" and default_lab:
+                    guess = (path.stem, default_lab)
+                elif path.suffix == ".ipynb":
+                    guess = (path.stem, None)
+                else:
+                    ignored.append(path)
+                    continue
+            sub = Submission(path, safe_id(guess[0]), guess[1])
+            found.setdefault(sub.key, sub)
+    return sorted(found.values(), key=lambda s: s.key), ignored

@@ -1,0 +1,168 @@
+"""Start and talk to sandboxed workers (trusted side).
+
+Each worker is a fresh ``python -I`` process started from a runtime copy of ``autograder.worker``, in its own
+session, with a scrubbed environment. The worker locks itself down before any student code runs (see
+``autograder.worker.main``); this side enforces wall time, kills the whole process group, and, when it runs as
+root, every process left behind by the worker's private user id.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .worker import protocol
+
+WORKER_PACKAGE = Path(__file__).resolve().parent / "worker"
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from dlcv_worker.main import main; main(sys.argv[2])"
+_UID_BASE = 61000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed worker. Every field has a documented default (README, "Limits")."""
+
+    test_seconds: float = 10.0          # wall time of one call into student code
+    submission_seconds: float = 120.0   # wall time of a whole submission
+    load_seconds: float = 20.0          # wall time to define the notebook's functions
+    cpu_seconds: int = 120              # CPU time of one worker process (RLIMIT_CPU)
+    memory_bytes: int = 2 * 2**30       # address space (RLIMIT_AS)
+    file_bytes: int = 16 * 2**20        # largest file the worker may write, its output log included (RLIMIT_FSIZE)
+    disk_bytes: int = 64 * 2**20        # size of the private /tmp when namespaces are available
+    processes: int = 64                 # processes of the worker's user (RLIMIT_NPROC)
+    worker_restarts: int = 5            # fresh workers a submission may use up before its remaining tests fail
+
+    def to_config(self):
+        return asdict(self)
+
+
+class _UidPool:
+    """Private user ids for concurrent workers, so that one worker can neither signal nor read another."""
+
+    def __init__(self, base=_UID_BASE, size=512):
+        self._free = list(range(base, base + size))
+        self._lock = threading.Lock()
+
+    def take(self):
+        with self._lock:
+            return self._free.pop(0)
+
+    def give_back(self, uid):
+        with self._lock:
+            self._free.append(uid)
+
+
+_UIDS = _UidPool()
+
+
+def _kill_uid(uid):
+    """SIGKILL every process owned by ``uid`` (the worker's private user), until none is left."""
+    for _ in range(20):
+        found = False
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                if entry.stat().st_uid == uid:
+                    found = True
+                    os.kill(int(entry.name), signal.SIGKILL)
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                continue
+        if not found:
+            return
+        time.sleep(0.01)
+
+
+class Runtime:
+    """A read-only folder holding the worker's code, shared by all workers of a grading run."""
+
+    def __init__(self, hide=()):
+        self.dir = Path(tempfile.mkdtemp(prefix="dlcv-runtime-"))
+        target = self.dir / "dlcv_worker"
+        shutil.copytree(WORKER_PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__"))
+        os.chmod(self.dir, 0o755)
+        self.hide = sorted({str(Path(p).resolve()) for p in hide})
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class WorkerError(RuntimeError):
+    """The worker could not be started or did not boot."""
+
+
+class Worker:
+    """One sandboxed worker process and its protocol channel."""
+
+    def __init__(self, runtime, limits, namespaces=True):
+        self.limits = limits
+        self.uid = _UIDS.take() if os.geteuid() == 0 else None
+        self.scratch = Path(tempfile.mkdtemp(prefix="dlcv-work-"))
+        config = {"hide": runtime.hide, "limits": limits.to_config(), "uid": self.uid,
+                  "workdir": str(self.scratch), "namespaces": namespaces}
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "HOME": "/tmp"}
+        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-c", _BOOT, str(runtime.dir), json.dumps(config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self.scratch, env=env, start_new_session=True,
+        )
+        self._to_worker = self.process.stdin.fileno()
+        self._from_worker = self.process.stdout.fileno()
+        try:
+            hello = self._receive(time.monotonic() + 30)
+        except (protocol.WorkerTimeout, protocol.WorkerGone, protocol.ProtocolError) as error:
+            self.close()
+            raise WorkerError(f"the sandboxed worker did not start ({type(error).__name__})") from None
+        self.protections = hello.get("hello", {})
+
+    def _receive(self, deadline):
+        return protocol.read_frame(self._from_worker, deadline)
+
+    def request(self, message, seconds):
+        """Send ``message`` and wait ``seconds`` for the reply.
+
+        Raises
+        ------
+        protocol.WorkerTimeout, protocol.WorkerGone, protocol.ProtocolError
+        """
+        try:
+            protocol.write_frame(self._to_worker, message)
+        except (BrokenPipeError, OSError):
+            raise protocol.WorkerGone() from None
+        return self._receive(time.monotonic() + seconds)
+
+    def close(self):
+        """Kill the worker, everything it started, and remove its scratch folder."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        if self.uid is not None:
+            _kill_uid(self.uid)
+            _UIDS.give_back(self.uid)
+            self.uid = None
+        shutil.rmtree(self.scratch, ignore_errors=True)

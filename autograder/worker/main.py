@@ -1,0 +1,215 @@
+"""Entry point of the sandboxed worker: lock the process down, then run the student's code on request.
+
+Started as ``python -I -B -c <boot> RUNTIME_DIR CONFIG_JSON`` with the protocol on stdin/stdout. Before any
+student code runs it moves the protocol to private descriptors, sends the student's prints to a capped log file,
+and applies every protection it can (namespaces, hidden paths, a private /tmp, resource limits, an unprivileged
+user). Its first message reports which protections are active.
+"""
+
+import ctypes
+import ctypes.util
+import importlib.abc
+import importlib.util
+import json
+import os
+import resource
+import signal
+import sys
+import traceback
+
+import numpy as np
+
+from . import protocol, testfns
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 1, 2, 4, 0x4000, 0x40000
+# Heavy packages that graded functions almost never use: imported lazily, so `import matplotlib.pyplot as plt`
+# in a notebook's first cell costs nothing unless a function really draws.
+LAZY_PACKAGES = frozenset({"matplotlib", "IPython", "tqdm", "sklearn", "scipy", "pandas", "seaborn", "labkit",
+                           "ipywidgets", "torch", "PIL"})
+
+
+class _LazyFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):
+        if fullname.partition(".")[0] not in LAZY_PACKAGES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = importlib.util.LazyLoader(spec.loader)
+                return spec
+        return None
+
+
+def _libc():
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+def _mount(libc, source, target, fstype, flags, data):
+    result = libc.mount(source.encode() if source else None, target.encode(),
+                        fstype.encode() if fstype else None, flags, data.encode() if data else None)
+    if result != 0:
+        raise OSError(ctypes.get_errno(), f"mount {target}")
+
+
+def _isolate_filesystem_and_network(config, active):
+    """As root: new mount and network namespaces, empty mounts over hidden paths, a private /tmp."""
+    libc = _libc()
+    if libc.unshare(CLONE_NEWNS | CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare")
+    active["network_namespace"] = True
+    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, None)
+    hidden = []
+    for path in config["hide"]:
+        if os.path.isdir(path):
+            _mount(libc, "none", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000")
+            hidden.append(path)
+        elif os.path.isfile(path):
+            _mount(libc, "/dev/null", path, None, 0x1000, None)  # MS_BIND
+            hidden.append(path)
+    active["hidden_paths"] = hidden
+    tmp_size = f"size={config['limits']['disk_bytes']},mode=1777"
+    for path in ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(path):
+            _mount(libc, "none", path, "tmpfs", MS_NOSUID | MS_NODEV, tmp_size)
+    active["private_tmp"] = True
+
+
+def _apply_limits(limits, active):
+    pairs = {
+        resource.RLIMIT_CPU: limits["cpu_seconds"],
+        resource.RLIMIT_AS: limits["memory_bytes"],
+        resource.RLIMIT_FSIZE: limits["file_bytes"],
+        resource.RLIMIT_NPROC: limits["processes"],
+        resource.RLIMIT_NOFILE: 256,
+        resource.RLIMIT_CORE: 0,
+    }
+    for which, value in pairs.items():
+        resource.setrlimit(which, (value, value))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write raises OSError instead of killing us
+    active["rlimits"] = {k: limits[k] for k in ("cpu_seconds", "memory_bytes", "file_bytes", "processes")}
+
+
+def _drop_privileges(uid, active):
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    active["unprivileged_user"] = uid
+
+
+def _private_channel():
+    """Move the protocol off fds 0/1; fd 0 reads /dev/null and fds 1/2 append to a capped log in the cwd."""
+    read_fd, write_fd = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    log = os.open("output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(null)
+    os.close(log)
+    return read_fd, write_fd
+
+
+def boot(config):
+    """Apply the protections named in ``config``; return (read_fd, write_fd, active protections)."""
+    active = {"separate_process": True}
+    errors = {}
+    root = os.geteuid() == 0
+    if root and config.get("namespaces", True):
+        try:
+            _isolate_filesystem_and_network(config, active)
+        except OSError as error:
+            errors["namespaces"] = str(error)
+    workdir = "/tmp/work" if active.get("private_tmp") else config["workdir"]
+    os.makedirs(workdir, exist_ok=True)
+    if root and config.get("uid") is not None:
+        os.chown(workdir, config["uid"], config["uid"])
+    os.chdir(workdir)
+    active["workdir"] = workdir
+    read_fd, write_fd = _private_channel()
+    if root and config.get("uid") is not None:
+        os.chown("output.log", config["uid"], config["uid"])
+    _apply_limits(config["limits"], active)
+    if root and config.get("uid") is not None:
+        try:
+            _drop_privileges(config["uid"], active)
+        except OSError as error:
+            errors["unprivileged_user"] = str(error)
+    sys.path[:] = [p for p in sys.path if p and not any(p.startswith(h) for h in config["hide"])]
+    sys.meta_path.insert(0, _LazyFinder())
+    if errors:
+        active["errors"] = errors
+    return read_fd, write_fd, active
+
+
+def _student_traceback(error, limit=4):
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell ")]
+    return "".join(traceback.format_list(frames[-limit:]))[-2000:]
+
+
+def _describe_exception(error):
+    try:
+        message = str(error)
+    except BaseException:  # a rigged __str__ cannot take the worker down
+        message = "<unprintable>"
+    return f"{type(error).__name__}: {message}"[:1000]
+
+
+def _load(namespace, cells):
+    errors = []
+    for index, source in cells:
+        try:
+            code = compile(source, f"<cell {index}>", "exec")
+            exec(code, namespace)
+        except BaseException as error:  # noqa: BLE001 - student code may raise anything, even SystemExit
+            errors.append({"cell": index, "error": _describe_exception(error), "traceback": _student_traceback(error)})
+    defined = sorted(name for name, value in namespace.items() if not name.startswith("__") and callable(value))
+    return {"ok": True, "errors": errors, "defined": defined}
+
+
+def _call(namespace, message):
+    fn = namespace.get(message["name"])
+    if not callable(fn):
+        return {"ok": False, "kind": "missing"}
+    args = protocol.decode(message["args"], testfns.build)
+    kwargs = protocol.decode(message["kwargs"], testfns.build)
+    try:
+        value = fn(*args, **kwargs)
+        return {"ok": True, "value": protocol.encode(value)}
+    except BaseException as error:  # noqa: BLE001
+        kind = "not_implemented" if isinstance(error, NotImplementedError) else "exception"
+        return {"ok": False, "kind": kind, "error": _describe_exception(error),
+                "traceback": _student_traceback(error)}
+
+
+def serve(read_fd, write_fd, active):
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    protocol.write_frame(write_fd, {"ok": True, "hello": active, "pid": os.getpid()})
+    while True:
+        try:
+            message = protocol.read_frame(read_fd)
+        except protocol.WorkerGone:
+            return
+        op = message.get("op")
+        if op == "load":
+            reply = _load(namespace, message["cells"])
+        elif op == "call":
+            reply = _call(namespace, message)
+        elif op == "bye":
+            return
+        else:
+            reply = {"ok": False, "kind": "protocol", "error": f"unknown op {op!r}"}
+        np.seterr(all="ignore")
+        protocol.write_frame(write_fd, reply)
+
+
+def main(config_json):
+    config = json.loads(config_json)
+    np.seterr(all="ignore")
+    read_fd, write_fd, active = boot(config)
+    serve(read_fd, write_fd, active)
+    os._exit(0)

@@ -1,0 +1,58 @@
+"""Functions the hidden tests pass to student code (a callable cannot cross the sandbox boundary, a name can).
+
+``build(name, params)`` returns the same function in the worker and in the trusted grader, so the reference
+and the student's code receive identical arguments.
+"""
+
+import numpy as np
+
+
+def _polynomial(coeffs):
+    """Element-wise polynomial, highest power first (as ``np.polyval``)."""
+    coeffs = np.asarray(coeffs, dtype=float)
+    return lambda x: np.polyval(coeffs, x)
+
+
+def _linear_gradient(scale, center):
+    """x -> scale @ (x - center) (or scale * (x - center) for scalars): the gradient of 1/2 (x-c)^T A (x-c)."""
+    scale = np.asarray(scale, dtype=float)
+    center = np.asarray(center, dtype=float)
+    if scale.ndim == 2:
+        return lambda x: scale @ (np.asarray(x, dtype=float) - center)
+    return lambda x: scale * (np.asarray(x, dtype=float) - center)
+
+
+def _quadratic_form(matrix, vector, constant):
+    """x -> 1/2 x^T A x + b^T x + c for x of shape (D,), returning a float."""
+    matrix = np.asarray(matrix, dtype=float)
+    vector = np.asarray(vector, dtype=float)
+
+    def fn(x):
+        x = np.asarray(x, dtype=float)
+        return float(0.5 * x @ matrix @ x + vector @ x + constant)
+
+    return fn
+
+
+def _sine_mix(weights, phases):
+    """x -> sum_i w_i sin(x_i + phase_i) for x of shape (D,), returning a float (not a polynomial)."""
+    weights = np.asarray(weights, dtype=float)
+    phases = np.asarray(phases, dtype=float)
+    return lambda x: float(np.sum(weights * np.sin(np.asarray(x, dtype=float) + phases)))
+
+
+_FACTORIES = {
+    "polynomial": _polynomial,
+    "linear_gradient": _linear_gradient,
+    "quadratic_form": _quadratic_form,
+    "sine_mix": _sine_mix,
+}
+
+
+def build(name, params):
+    """The test function ``name`` with keyword parameters ``params``."""
+    try:
+        factory = _FACTORIES[name]
+    except KeyError:
+        raise ValueError(f"unknown test function {name!r}") from None
+    return factory(**params)
