@@ -142,7 +142,7 @@ def _decode_array(fields, scalar):
     if not isinstance(dtype_str, str) or dtype_str not in ALLOWED_DTYPES:
         raise ProtocolError(f"dtype {dtype_str!r} is not allowed")
     dtype = np.dtype(dtype_str)
-    shape = () if scalar else fields[1]
+    shape = [] if scalar else fields[1]
     if not isinstance(shape, list) or not all(type(n) is int and 0 <= n for n in shape) or len(shape) > 32:
         raise ProtocolError("malformed array shape")
     data_field = fields[-1]
