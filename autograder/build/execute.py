@@ -1,0 +1,54 @@
+"""Execute a solution notebook with a real Jupyter kernel (nbclient), reproducibly."""
+
+import copy
+import os
+
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+# Progress bars print rates and times, which differ on every run; the executed notebooks must not.
+_REPRODUCIBLE_ENV = {"TQDM_DISABLE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+class ExecutionError(RuntimeError):
+    """A solution notebook raised while executing."""
+
+
+def execute_notebook(nb, workdir, timeout=600):
+    """Run every cell of ``nb`` in a fresh ``python3`` kernel whose working directory is ``workdir``.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        Not modified.
+    workdir : pathlib.Path
+        The kernel's working directory (``labs/``, so that ``import labkit`` finds the students' copy).
+    timeout : int
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        A copy with outputs; no timing metadata, language_info reduced to the language name.
+    """
+    executed = copy.deepcopy(nb)
+    saved = {key: os.environ.get(key) for key in _REPRODUCIBLE_ENV}
+    os.environ.update(_REPRODUCIBLE_ENV)
+    try:
+        client = NotebookClient(executed, timeout=timeout, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(workdir)}})
+        client.execute()
+    except CellExecutionError as error:
+        lab = nb.metadata.get("dlcv", {}).get("lab", "?")
+        raise ExecutionError(f"the solution notebook of {lab} failed to execute:\n{error}") from None
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    executed.metadata["language_info"] = {"name": "python"}
+    executed.metadata.pop("widgets", None)
+    for cell in executed.cells:
+        cell.metadata.pop("execution", None)
+    return executed

@@ -1,0 +1,171 @@
+"""Turn a lab template plus its reference module into the student notebook and the (unexecuted) solution notebook.
+
+Template cells (Jupytext percent format) are told apart by their metadata:
+
+``exercise="name" functions=[...]``
+    The named reference functions, stubbed for students. Graded by the hidden spec's tests of ``name``.
+``provided=[...]``
+    Reference functions given in full (they must have no solution region).
+
+A function name may name another reference module as ``"solutions.softmax:softmax_loss"`` (e.g. a later lab
+asking students to bring back their answer to an earlier one); plain names come from the lab's own module.
+``check="name"``
+    Public self-checks of exercise ``name`` (run by ``dlcv check``).
+``answer="name" points=P`` (markdown)
+    A free-text answer, graded by hand; the template holds the model answer, students get ``YOUR ANSWER HERE``.
+anything else
+    Narrative or demo cells, given to students as they are and locked.
+"""
+
+from dataclasses import dataclass
+
+import jupytext
+import nbformat
+
+from . import regions
+
+NBGRADER_SCHEMA = 3
+YOUR_ANSWER = "YOUR ANSWER HERE"
+
+
+class TemplateError(ValueError):
+    """A lab template refers to something that does not exist or breaks a rule."""
+
+
+@dataclass(frozen=True)
+class LabNotebooks:
+    """The two notebooks generated from one template."""
+
+    lab_id: str
+    title: str
+    student: nbformat.NotebookNode
+    solution: nbformat.NotebookNode
+    exercises: tuple
+
+
+def _nbgrader(grade_id, *, solution=False, grade=False, locked=True, points=None):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": NBGRADER_SCHEMA,
+            "solution": solution}
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+def _new_cell(cell_type, source, cell_id, nbgrader, dlcv=None):
+    make = nbformat.v4.new_markdown_cell if cell_type == "markdown" else nbformat.v4.new_code_cell
+    cell = make(source)
+    cell.id = cell_id
+    cell.metadata = {"nbgrader": nbgrader}
+    if dlcv:
+        cell.metadata["dlcv"] = dlcv
+    return cell
+
+
+def _lookup(name, reference, project):
+    """(function source, where) of ``name`` or ``"module:name"``; ``reference`` is (source, where) of the lab's."""
+    source, where = reference
+    if ":" in name:
+        module, name = name.split(":", 1)
+        path = project.module_path(module)
+        if not path.is_file():
+            raise TemplateError(f"module {module} of {module}:{name} not found at {path}")
+        source, where = path.read_text(encoding="utf-8"), str(path.relative_to(project.root))
+    try:
+        return regions.function_source(source, name, where), where
+    except KeyError as error:
+        raise TemplateError(str(error.args[0])) from None
+
+
+def _functions_source(reference, names, stub, project):
+    parts = []
+    for name in names:
+        code, where = _lookup(name, reference, project)
+        parts.append(regions.stub_code(code, where) if stub else regions.solution_code(code, where))
+    return "\n\n\n".join(parts)
+
+
+def build_notebooks(template_path, project):
+    """Generate both notebooks of the lab whose template is ``template_path``.
+
+    Parameters
+    ----------
+    template_path : pathlib.Path
+        ``source/NN_name.py``.
+    project : autograder.project.Project
+
+    Returns
+    -------
+    LabNotebooks
+    """
+    lab_id = template_path.stem
+    template = jupytext.read(template_path)
+    settings = template.metadata.get("dlcv", {})
+    if "reference" not in settings:
+        raise TemplateError(f"{template_path}: the header needs `dlcv: reference: solutions.<module>`")
+    reference_path = project.module_path(settings["reference"])
+    if not reference_path.is_file():
+        raise TemplateError(f"{template_path}: reference module {settings['reference']} not found at {reference_path}")
+    reference = (reference_path.read_text(encoding="utf-8"), str(reference_path.relative_to(project.root)))
+
+    student_cells, solution_cells, exercises = [], [], []
+    for index, cell in enumerate(template.cells):
+        meta = dict(cell.metadata)
+        number = f"{index:02d}"
+        if "exercise" in meta:
+            name = meta["exercise"]
+            names = meta.get("functions") or []
+            if not names:
+                raise TemplateError(f"{template_path}: exercise {name!r} lists no functions")
+            extra = f"\n\n\n{cell.source}" if cell.source.strip() else ""
+            dlcv = {"exercise": name, "functions": list(names)}
+            nbg = _nbgrader(name, solution=True, locked=False)
+            cell_id = f"{number}-exercise-{name}".replace("_", "-")
+            stub = _functions_source(reference, names, True, project) + extra
+            solution = _functions_source(reference, names, False, project) + extra
+            student_cells.append(_new_cell("code", stub, cell_id, nbg, dlcv))
+            solution_cells.append(_new_cell("code", solution, cell_id, nbg, dlcv))
+            exercises.append(name)
+            continue
+        if "answer" in meta:
+            name = meta["answer"]
+            nbg = _nbgrader(name, solution=True, grade=True, locked=False, points=meta.get("points", 1))
+            cell_id = f"{number}-answer-{name}".replace("_", "-")
+            student_cells.append(_new_cell("markdown", YOUR_ANSWER, cell_id, nbg, {"answer": name}))
+            solution_cells.append(_new_cell("markdown", cell.source, cell_id, nbg, {"answer": name}))
+            continue
+        if "provided" in meta:
+            names = meta["provided"]
+            for name in names:
+                code, where = _lookup(name, reference, project)
+                if regions.solution_region_lines(code, where):
+                    raise TemplateError(f"{template_path}: provided function {name} has a solution region")
+            source = _functions_source(reference, names, False, project)
+            cell_type, dlcv, kind = "code", {"provided": list(names)}, "provided"
+        elif "check" in meta:
+            source, cell_type, dlcv, kind = cell.source, "code", {"check": meta["check"]}, "check"
+        else:
+            source, cell_type, dlcv, kind = cell.source, cell.cell_type, None, cell.cell_type
+        cell_id = f"{number}-{kind}"
+        nbg = _nbgrader(f"cell-{cell_id}")
+        student_cells.append(_new_cell(cell_type, source, cell_id, nbg, dlcv))
+        solution_cells.append(_new_cell(cell_type, source, cell_id, nbg, dlcv))
+
+    title = settings.get("title", lab_id)
+    kernelspec = dict(template.metadata.get("kernelspec", {"name": "python3", "display_name": "Python 3",
+                                                             "language": "python"}))
+
+    def notebook(cells):
+        nb = nbformat.v4.new_notebook(cells=cells)
+        nb.nbformat_minor = 5
+        nb.metadata = {"kernelspec": kernelspec, "language_info": {"name": "python"},
+                       "dlcv": {"lab": lab_id, "title": title}}
+        return nb
+
+    return LabNotebooks(lab_id, title, notebook(student_cells), notebook(solution_cells), tuple(exercises))
+
+
+def dumps(nb):
+    """Serialise a notebook deterministically (sorted keys, one-space indent, final newline)."""
+    nbformat.validate(nb)
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
