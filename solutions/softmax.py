@@ -15,7 +15,7 @@ Conventions used throughout this module
   ``float`` together with the gradient with respect to the scores.
 - L2 regularisation: ``loss += reg * np.sum(W * W)``, hence ``dW += 2 * reg * W``. The bias is not regularised.
   (No factor 1/2: this is the convention of the lab; some books use ``0.5 * reg * ||W||^2`` instead.)
-- ``predict`` breaks ties between equal scores in favour of the smallest class index (``np.argmax``).
+- ``linear_predict`` breaks ties between equal scores in favour of the smallest class index (``np.argmax``).
 """
 
 import numpy as np
@@ -202,7 +202,7 @@ def linear_softmax_loss(W, b, X, y, reg):
     ### END SOLUTION
 
 
-def predict(W, b, X):
+def linear_predict(W, b, X):
     """Predicted class labels of a linear classifier.
 
     The label of a sample is the class with the highest score ``X @ W + b`` (equivalently the highest softmax
@@ -297,7 +297,7 @@ def train_softmax_classifier(X, y, num_classes, lr, reg, epochs, batch_size, rng
             batch_losses.append(loss)
         history["loss"].append(float(np.mean(batch_losses)))
         if X_val is not None and y_val is not None:
-            history["val_acc"].append(float(np.mean(predict(W, b, X_val) == y_val)))
+            history["val_acc"].append(float(np.mean(linear_predict(W, b, X_val) == y_val)))
         if progress:
             epoch_iter.set_postfix(loss=history["loss"][-1])
 

@@ -26,7 +26,7 @@ from solutions.softmax import (
     cross_entropy,
     linear_softmax_loss,
     one_hot,
-    predict,
+    linear_predict,
     softmax,
     softmax_jacobian,
     softmax_loss,
@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 F64 = torch.float64
 
 STUDENT_FUNCTIONS = ["one_hot", "softmax", "softmax_jacobian", "cross_entropy", "softmax_loss",
-                     "linear_softmax_loss", "predict"]
+                     "linear_softmax_loss", "linear_predict"]
 GIVEN_FUNCTIONS = ["train_softmax_classifier"]
 
 
@@ -307,23 +307,23 @@ def test_linear_softmax_loss_numeric_gradients(N, reg):
     assert rel_error(db, numeric_grad(f, b)) < 1e-7
 
 
-# ----------------------------------------------------------------------------------------------- predict
+# ----------------------------------------------------------------------------------------------- linear_predict
 @pytest.mark.parametrize("N,D,C", [(1, 2, 3), (30, 5, 10), (4, 1, 2)])
-def test_predict_matches_torch_argmax(N, D, C):
+def test_linear_predict_matches_torch_argmax(N, D, C):
     rng = np.random.default_rng(N + D + C)
     W, b, X = rng.standard_normal((D, C)), rng.standard_normal(C), rng.standard_normal((N, D))
-    y_pred = predict(W, b, X)
+    y_pred = linear_predict(W, b, X)
     assert isinstance(y_pred, np.ndarray) and y_pred.shape == (N,) and y_pred.dtype.kind in "iu"
     ref = torch.argmax(t64(X) @ t64(W) + t64(b), dim=1).numpy()
     np.testing.assert_array_equal(y_pred, ref)
     np.testing.assert_array_equal(y_pred, np.argmax(softmax(X @ W + b), axis=1))
 
 
-def test_predict_ties_go_to_smallest_index():
+def test_linear_predict_ties_go_to_smallest_index():
     X = np.random.default_rng(0).standard_normal((5, 3))
     W = np.zeros((3, 4))
-    np.testing.assert_array_equal(predict(W, np.zeros(4), X), np.zeros(5, dtype=int))
-    np.testing.assert_array_equal(predict(W, np.array([0.0, 2.0, 1.0, 2.0]), X), np.full(5, 1))
+    np.testing.assert_array_equal(linear_predict(W, np.zeros(4), X), np.zeros(5, dtype=int))
+    np.testing.assert_array_equal(linear_predict(W, np.array([0.0, 2.0, 1.0, 2.0]), X), np.full(5, 1))
 
 
 # ----------------------------------------------------------------------------------------------- training (given)
@@ -345,7 +345,7 @@ def test_training_reaches_90_percent_on_digits(digits_split, seed):
     W, b, history = train_softmax_classifier(X_train, y_train, 10, lr=0.1, reg=1e-4, epochs=epochs,
                                              batch_size=32, rng=seed, X_val=X_test, y_val=y_test)
     assert W.shape == (64, 10) and b.shape == (10,)
-    test_acc = np.mean(predict(W, b, X_test) == y_test)
+    test_acc = np.mean(linear_predict(W, b, X_test) == y_test)
     assert test_acc >= 0.90, test_acc
     assert len(history["loss"]) == epochs and all(math.isfinite(v) for v in history["loss"])
     assert history["loss"][-1] < 0.5 * history["loss"][0]
@@ -436,7 +436,7 @@ def test_solution_regions_and_stub_behaviour():
     X, y, W, b = np.ones((2, 3)), np.array([0, 1]), np.zeros((3, 2)), np.zeros(2)
     calls = {"one_hot": (y, 2), "softmax": (X,), "softmax_jacobian": (np.array([0.5, 0.5]),),
              "cross_entropy": (np.full((2, 2), 0.5), y), "softmax_loss": (X[:, :2], y),
-             "linear_softmax_loss": (W, b, X, y, 0.0), "predict": (W, b, X),
+             "linear_softmax_loss": (W, b, X, y, 0.0), "linear_predict": (W, b, X),
              "train_softmax_classifier": (X, y, 2, 0.1, 0.0, 1, 2, 0)}
     for name, args in calls.items():
         with pytest.raises(NotImplementedError):
