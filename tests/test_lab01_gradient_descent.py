@@ -145,7 +145,7 @@ def test_public_check_failure_names_the_call_the_values_and_the_index():
     with pytest.raises(CheckFailure) as failure:
         check("gradient_descent", off_by_one)
     message = str(failure.value)
-    assert "gradient_descent(lambda x: 2*x, 1.0, 0.1, eps=0.0, max_steps=5)" in message
+    assert "gradient_descent(lambda x: 6*x, 1.0, 0.05, eps=0.0, max_steps=5)" in message
     assert "expected shape (6,), got shape (5,)" in message
 
 

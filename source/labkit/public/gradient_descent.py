@@ -52,39 +52,40 @@ def _numerical_gradient_quadratic(numerical_gradient):
     expect_close(point, [1.0, 2.0], "the point you passed in, after numerical_gradient returned")
 
 
-def _x_squared_gradient(x):
-    return 2 * x
+def _bowl_gradient(x):
+    """Gradient of 3x², a bowl three times steeper than x²."""
+    return 6 * x
 
 
 @public_check("gradient_descent")
 def _gd_first_steps(gradient_descent):
-    """five steps on f(x) = x² from x0 = 1 with lr = 0.1 give x_t = 0.8**t"""
-    got = gradient_descent(_x_squared_gradient, 1.0, 0.1, eps=0.0, max_steps=5)
-    expect_close(got, 0.8 ** np.arange(6), "gradient_descent(lambda x: 2*x, 1.0, 0.1, eps=0.0, max_steps=5)")
+    """five steps on f(x) = 3x² from x0 = 1 with lr = 0.05 give x_t = 0.7**t"""
+    got = gradient_descent(_bowl_gradient, 1.0, 0.05, eps=0.0, max_steps=5)
+    expect_close(got, 0.7 ** np.arange(6), "gradient_descent(lambda x: 6*x, 1.0, 0.05, eps=0.0, max_steps=5)")
 
 
 @public_check("gradient_descent")
 def _gd_stopping_rule(gradient_descent):
-    """on f(x) = x² it stops at the first x_t with |2 x_t| < eps"""
+    """on f(x) = 3x² it stops at the first x_t with |6 x_t| < eps"""
     eps = 1e-3
-    # |2 * 0.8**t| < eps  <=>  t > log(eps / 2) / log(0.8)
-    first_small = math.floor(math.log(eps / 2) / math.log(0.8)) + 1
-    call = f"gradient_descent(lambda x: 2*x, 1.0, 0.1, eps={eps}, max_steps=1000)"
-    got = np.asarray(gradient_descent(_x_squared_gradient, 1.0, 0.1, eps=eps, max_steps=1000))
+    # |6 * 0.7**t| < eps  <=>  t > log(eps / 6) / log(0.7)
+    first_small = math.floor(math.log(eps / 6) / math.log(0.7)) + 1
+    call = f"gradient_descent(lambda x: 6*x, 1.0, 0.05, eps={eps}, max_steps=1000)"
+    got = np.asarray(gradient_descent(_bowl_gradient, 1.0, 0.05, eps=eps, max_steps=1000))
     if got.shape != (first_small + 1,):
         raise CheckFailure(
             f"  call: {call}\n  expected {first_small + 1} points x_0 ... x_{first_small} (the first with"
             f" |grad| < eps is x_{first_small}), got an array of shape {got.shape}"
         )
-    expect_close(got, 0.8 ** np.arange(first_small + 1), call)
+    expect_close(got, 0.7 ** np.arange(first_small + 1), call)
 
 
 @public_check("gradient_descent")
 def _gd_vectors(gradient_descent):
-    """works on vectors: three steps on x² + y² from (1, -2) with lr = 0.25 halve the point each time"""
-    got = gradient_descent(lambda v: 2 * v, np.array([1.0, -2.0]), 0.25, eps=0.0, max_steps=3)
+    """works on vectors: three steps on 3(x² + y²) from (1, -2) with lr = 1/12 halve the point each time"""
+    got = gradient_descent(_bowl_gradient, np.array([1.0, -2.0]), 1 / 12, eps=0.0, max_steps=3)
     expected = np.array([1.0, -2.0]) * 0.5 ** np.arange(4)[:, None]
-    expect_close(got, expected, "gradient_descent(lambda v: 2*v, np.array([1.0, -2.0]), 0.25, eps=0.0, max_steps=3)")
+    expect_close(got, expected, "gradient_descent(lambda v: 6*v, np.array([1.0, -2.0]), 1/12, eps=0.0, max_steps=3)")
 
 
 @public_check("learning_rate_verdicts")

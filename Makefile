@@ -1,0 +1,34 @@
+# dlcv-labs — `make demo` shows the whole pipeline, `make test` runs the test suite. Both create .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test build check-build bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/dlcv build --force
+	$(BIN)/dlcv grade examples/submissions --out grading --force
+	@echo
+	@cat grading/gradebook.csv
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+build: $(STAMP)
+	$(BIN)/dlcv build
+
+check-build: $(STAMP)
+	$(BIN)/dlcv build --check
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/grade_throughput.py
+
+clean:
+	rm -rf $(VENV) grading .pytest_cache

@@ -1,0 +1,168 @@
+"""The generator: solution regions, stubs, notebook metadata, determinism, --check, and that nothing leaks."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder.build import regions
+from autograder.build.builder import build
+from autograder.project import Project
+from helpers import ROOT
+
+MODULE = '''import numpy as np
+
+
+def double(x):
+    """Twice x."""
+    ### BEGIN SOLUTION
+    y = 2 * x
+    return y
+    ### END SOLUTION
+
+
+def given(x):
+    return x
+'''
+
+
+def test_stub_keeps_signature_and_docstring_and_replaces_the_region():
+    stub = regions.stub_code(regions.function_source(MODULE, "double"))
+    assert stub == ('def double(x):\n    """Twice x."""\n    # YOUR CODE HERE\n    raise NotImplementedError()')
+    namespace = {}
+    exec(stub, namespace)
+    with pytest.raises(NotImplementedError):
+        namespace["double"](1)
+
+
+def test_solution_drops_only_the_markers_even_after_a_final_return():
+    solution = regions.solution_code(regions.function_source(MODULE, "double"))
+    assert "BEGIN" not in solution and "END" not in solution
+    namespace = {}
+    exec(solution, namespace)
+    assert namespace["double"](21) == 42
+
+
+@pytest.mark.parametrize("broken, message", [
+    ("    ### BEGIN SOLUTION\n    x = 1\n", "never closed"),
+    ("    ### END SOLUTION\n", "without a BEGIN"),
+    ("    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n", "inside another region"),
+    ("    x = 1  ### END SOLUTION\n", "stand alone"),
+])
+def test_malformed_regions_are_reported_with_their_line(broken, message):
+    with pytest.raises(regions.RegionError, match=message):
+        regions.stub_code("def f():\n" + broken)
+
+
+def _code_lines(nb):
+    return {line.strip() for cell in nb.cells for line in cell.source.splitlines() if line.strip()}
+
+
+def test_no_solution_line_of_any_reference_module_reaches_the_students():
+    student_text = set()
+    for path in (ROOT / "labs").rglob("*"):
+        if path.suffix == ".ipynb":
+            student_text |= _code_lines(nbformat.read(path, as_version=4))
+        elif path.suffix == ".py":
+            student_text |= {line.strip() for line in path.read_text().splitlines() if line.strip()}
+    leaked = {}
+    for module in sorted((ROOT / "solutions").glob("[a-z]*.py")):
+        source = module.read_text()
+        inside = {line.strip() for line in regions.solution_region_lines(source, module.name)}
+        outside = {line.strip() for line in regions.stub_code(source, module.name).splitlines()}
+        # a line that also stands in code given to students (outside every region) is not a leak
+        secret = {line for line in inside - outside
+                  if line and not line.startswith("#") and not re.fullmatch(r"return \w+", line)}
+        found = secret & student_text
+        if found:
+            leaked[module.name] = sorted(found)
+    assert leaked == {}
+    assert any(regions.solution_region_lines((ROOT / "solutions" / "gradient_descent.py").read_text()))
+
+
+def test_no_hidden_spec_content_reaches_the_students():
+    student_files = [p for p in (ROOT / "labs").rglob("*") if p.suffix in (".ipynb", ".py")]
+    student_text = "\n".join(p.read_text() for p in student_files)
+    for spec in (ROOT / "autograder" / "hidden").glob("[0-9]*.py"):
+        # lines that only a spec would write: random inputs, calls into the sandbox or the reference, docstrings
+        distinctive = [line.strip() for line in spec.read_text().splitlines()
+                       if any(mark in line for mark in ("rng.", "student.", "ref.", "FnRef(", '"""'))
+                       and len(line.strip()) > 12]
+        assert distinctive, spec
+        assert [line for line in distinctive if line in student_text] == []
+    assert "autograder" not in student_text and "import solutions" not in student_text
+
+
+def test_labkit_imports_neither_solutions_nor_autograder():
+    code = ("import sys, labkit, labkit.plotting, labkit.data, labkit.selfcheck; labkit.selfcheck.registered_checks();"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('solutions', 'autograder')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "labs", capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cells_carry_nbgrader_and_dlcv_metadata():
+    nb = nbformat.read(ROOT / "labs" / "01_gradient_descent.ipynb", as_version=4)
+    nbformat.validate(nb)
+    grade_ids = [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells]
+    assert len(grade_ids) == len(set(grade_ids))
+    assert all(cell.metadata["nbgrader"]["schema_version"] == 3 for cell in nb.cells)
+    exercises = [c for c in nb.cells if "exercise" in c.metadata.get("dlcv", {})]
+    assert [c.metadata["dlcv"]["exercise"] for c in exercises] == [
+        "bowl_functions", "numerical_derivatives", "gradient_descent", "learning_rates", "chain_rule", "nonconvex"]
+    for cell in exercises:
+        assert cell.metadata["nbgrader"]["solution"] is True and cell.metadata["nbgrader"]["locked"] is False
+        assert "# YOUR CODE HERE" in cell.source and "raise NotImplementedError()" in cell.source
+    others = [c for c in nb.cells if c not in exercises and "answer" not in c.metadata.get("dlcv", {})]
+    assert all(c.metadata["nbgrader"]["locked"] for c in others)
+    answer = [c for c in nb.cells if "answer" in c.metadata.get("dlcv", {})]
+    assert answer[0].source == "YOUR ANSWER HERE" and answer[0].metadata["nbgrader"]["points"] == 2
+
+
+def test_generated_files_are_current():
+    completed = subprocess.run([sys.executable, "-m", "autograder", "build", "--check"], cwd=ROOT,
+                               capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+@pytest.fixture
+def project_copy(tmp_path):
+    """A copy of the repository's sources, to build from without touching the checkout."""
+    for folder in ("source", "solutions", "labs"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return Project(tmp_path)
+
+
+@pytest.mark.slow
+def test_build_is_byte_identical_when_rerun(project_copy):
+    outputs = [project_copy.labs / "01_gradient_descent.ipynb",
+               project_copy.solution_notebooks / "01_gradient_descent.ipynb"]
+    build(project_copy, ["01_gradient_descent"], force=True, progress=lambda line: None)
+    first = [p.read_bytes() for p in outputs]
+    build(project_copy, ["01_gradient_descent"], force=True, progress=lambda line: None)
+    assert [p.read_bytes() for p in outputs] == first
+    assert first == [(ROOT / p.relative_to(project_copy.root)).read_bytes() for p in outputs]
+    executed = json.loads(first[1])
+    assert any(o.get("output_type") == "display_data" for c in executed["cells"] for o in c.get("outputs", []))
+    assert "execution" not in json.dumps([c["metadata"] for c in executed["cells"]])
+
+
+def test_check_names_every_stale_file(project_copy):
+    template = project_copy.source / "01_gradient_descent.py"
+    template.write_text(template.read_text().replace("# # Lab 1 — Gradient descent", "# # Lab 1 — GD, edited"))
+    (project_copy.labs / "labkit" / "stray.py").write_text("x = 1\n")
+    completed = subprocess.run([sys.executable, "-m", "autograder", "build", "--check", "--root",
+                                str(project_copy.root)], capture_output=True, text=True)
+    assert completed.returncode == 1
+    assert "labs/01_gradient_descent.ipynb" in completed.stdout
+    assert "solutions/notebooks/01_gradient_descent.ipynb" in completed.stdout
+    assert "labs/labkit/stray.py" in completed.stdout
+
+
+def test_unknown_lab_is_a_usage_error():
+    completed = subprocess.run([sys.executable, "-m", "autograder", "build", "--check", "--lab", "99"], cwd=ROOT,
+                               capture_output=True, text=True)
+    assert completed.returncode == 2 and "no lab '99'" in completed.stderr
