@@ -1,0 +1,177 @@
+"""The grader end to end: the CLI on batches, bad files, hanging and crashing code, results and gradebook."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from autograder.grade.extract import definitions_only, program_from_notebook
+from autograder.sandbox import Limits
+from helpers import ROOT, exercise_scores, failed_tests, grade_notebook, replace_function, solution_notebook, student_notebook
+
+LAB = "01_gradient_descent"
+HANGS = """
+    def gradient_descent(df, x0, lr, eps=1e-6, max_steps=1000):
+        while True:
+            pass
+    """
+
+
+def dlcv(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_definitions_are_kept_and_top_level_work_is_dropped_with_line_numbers():
+    source = "import numpy as np\nX = 3\nY = np.zeros(3)\ntrain_for_hours()\n\n@decorator\ndef f(x):\n    return x\n"
+    kept = definitions_only(source).splitlines()
+    assert kept == ["import numpy as np", "X = 3", "", "", "", "@decorator", "def f(x):", "    return x"]
+
+
+def test_magics_and_syntax_errors_do_not_hide_the_other_cells(tmp_path):
+    nb = solution_notebook(LAB)
+    nb.cells.insert(1, nbformat.v4.new_code_cell("%matplotlib inline\n!ls\ndef helper():\n    return 1"))
+    nb.cells.insert(2, nbformat.v4.new_code_cell("def broken(:\n    pass"))
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    program = program_from_notebook(path)
+    assert any("def helper" in source for _, source in program.cells)
+    assert program.problems == ["code cell 3 has a syntax error at line 1 and was skipped: invalid syntax"]
+    results = grade_notebook(path, LAB, tmp_path)
+    assert results["score"] == results["extra_data"]["max_score"]
+    assert "syntax error" in results["output"]
+
+
+def test_a_hanging_function_loses_only_its_own_tests(tmp_path):
+    nb = replace_function(solution_notebook(LAB), "gradient_descent", HANGS)
+    limits = Limits(test_seconds=1.0)
+    started = time.monotonic()
+    results = grade_notebook(nb, LAB, tmp_path, limits=limits)
+    elapsed = time.monotonic() - started
+    scores = exercise_scores(results)
+    assert scores["gradient_descent"] == 0
+    assert sum(scores.values()) == results["extra_data"]["max_score"] - 8
+    messages = [m for name, m in failed_tests(results).items() if name.startswith("gradient_descent")]
+    assert len(messages) == 5 and all("did not return within 1 s" in m for m in messages)
+    assert elapsed < 5 * 1.0 + 15  # each hang is cut at its limit (generous slack for worker restarts)
+
+
+def test_a_function_that_kills_its_process_loses_only_its_tests(tmp_path):
+    nb = replace_function(solution_notebook(LAB), "chain_rule_derivative", """
+        def chain_rule_derivative(x):
+            import os
+            os._exit(0)
+        """)
+    results = grade_notebook(nb, LAB, tmp_path)
+    assert exercise_scores(results)["chain_rule"] == 0
+    assert results["score"] == results["extra_data"]["max_score"] - 2
+    assert all("the sandbox stopped" in m for m in failed_tests(results).values())
+
+
+def test_wrong_return_types_are_explained(tmp_path):
+    nb = replace_function(solution_notebook(LAB), "df", "def df(x):\n    return [2 * x]")
+    nb = replace_function(nb, "f", "def f(x):\n    return 'x squared'")
+    results = grade_notebook(nb, LAB, tmp_path)
+    failures = failed_tests(results)
+    assert "df(x) is a list; return a NumPy array" in failures["bowl_functions: df(x) = 2x element-wise on random arrays"]
+    assert "f(x) is str" in failures["bowl_functions: f(x) = x² element-wise on random arrays"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="hiding paths needs root (mount namespaces)")
+def test_the_sandbox_cannot_read_the_reference_module(tmp_path):
+    target = ROOT / "solutions" / "gradient_descent.py"
+    nb = replace_function(solution_notebook(LAB), "f", f"""
+        def f(x):
+            return open({str(target)!r}).read()
+        """)
+    results = grade_notebook(nb, LAB, tmp_path)
+    message = failed_tests(results)["bowl_functions: f(x) = x² element-wise on random arrays"]
+    assert "raised" in message and ("Error" in message)
+    protections = results["extra_data"]["protections"]
+    assert protections["network_namespace"] and protections["private_tmp"] and protections["unprivileged_user"]
+    assert str(ROOT / "solutions") in protections["hidden_paths"]
+
+
+def _batch(tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    nbformat.write(solution_notebook(LAB), folder / f"ada_{LAB}.ipynb")
+    nbformat.write(student_notebook(LAB), folder / f"ben_{LAB}.ipynb")
+    nbformat.write(replace_function(solution_notebook(LAB), "gradient_descent", HANGS), folder / f"cy_{LAB}.ipynb")
+    (folder / f"dee_{LAB}.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n not a notebook")
+    (folder / "eve").mkdir()
+    nbformat.write(solution_notebook(LAB), folder / "eve" / f"{LAB}.ipynb")
+    (folder / "README.txt").write_text("not a submission")
+    return folder
+
+
+def test_a_batch_grades_everyone_despite_bad_files(tmp_path):
+    folder, out = _batch(tmp_path), tmp_path / "out"
+    completed = dlcv("grade", str(folder), "--out", str(out), "-j", "2", "--test-timeout", "1")
+    assert completed.returncode == 3, completed.stderr  # finished, with one file not gradable
+    rows = {row["student"]: row for row in csv.DictReader((out / "gradebook.csv").open())}
+    assert sorted(rows) == ["ada", "ben", "cy", "dee", "eve"]
+    assert rows["ada"]["total"] == rows["eve"]["total"] == rows["ada"]["max"] == "29"
+    assert rows["ben"]["total"] == "0" and rows["dee"]["total"] == "0"
+    assert rows["cy"][f"{LAB}:gradient_descent"] == "0" and rows["cy"]["total"] == "21"
+    dee = json.loads((out / "dee" / LAB / "results.json").read_text())
+    assert dee["gradable"] is False and "not a Jupyter notebook" in dee["reason"]
+    assert "NOT GRADABLE" in completed.stdout and "ignored" in completed.stderr and "README.txt" in completed.stderr
+
+
+def test_results_follow_gradescopes_schema(tmp_path):
+    out = tmp_path / "out"
+    completed = dlcv("grade", str(ROOT / "examples" / "submissions"), "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    results = json.loads((out / "bob" / LAB / "results.json").read_text())
+    assert set(results) >= {"score", "tests", "output", "visibility", "seed", "gradable"}
+    assert results["score"] == sum(t["score"] for t in results["tests"]) == 23
+    for test in results["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
+        assert test["status"] in ("passed", "failed")
+        assert test["score"] in (0, test["max_score"])
+    assert "alice" in completed.stdout and "100.0%" in completed.stdout
+
+
+def test_rerunning_grades_only_what_is_missing(tmp_path):
+    out = tmp_path / "out"
+    assert dlcv("grade", str(ROOT / "examples" / "submissions"), "--out", str(out)).returncode == 0
+    first = (out / "bob" / LAB / "results.json").stat().st_mtime_ns
+    (out / "carol" / LAB / "results.json").unlink()
+    again = dlcv("grade", str(ROOT / "examples" / "submissions"), "--out", str(out))
+    assert "2 submissions already had results" in again.stderr
+    assert (out / "bob" / LAB / "results.json").stat().st_mtime_ns == first
+    assert (out / "carol" / LAB / "results.json").is_file()
+    assert len(list(csv.DictReader((out / "gradebook.csv").open()))) == 3
+
+
+def test_nbgrader_submitted_tree_is_recognised(tmp_path):
+    submitted = tmp_path / "submitted" / "frank" / LAB
+    submitted.mkdir(parents=True)
+    nbformat.write(solution_notebook(LAB), submitted / "my_work.ipynb")
+    out = tmp_path / "out"
+    assert dlcv("grade", str(tmp_path / "submitted"), "--out", str(out)).returncode == 0
+    assert json.loads((out / "frank" / LAB / "results.json").read_text())["score"] == 29
+
+
+def test_check_command_passes_the_solution_and_explains_the_stub(tmp_path):
+    solution = tmp_path / "solution.ipynb"
+    nbformat.write(solution_notebook(LAB), solution)
+    subprocess.run(["cp", "-r", str(ROOT / "labs" / "labkit"), str(tmp_path)], check=True)
+    passed = dlcv("check", str(solution))
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "6 passed, 0 failed" in passed.stdout
+    stub = dlcv("check", str(ROOT / "labs" / f"{LAB}.ipynb"), "--exercise", "gradient_descent")
+    assert stub.returncode == 1
+    assert "gradient_descent is not implemented yet" in stub.stdout and "0 passed, 1 failed" in stub.stdout
+
+
+def test_usage_errors_and_help():
+    assert dlcv("grade", "/no/such/path").returncode == 2
+    for command in ([], ["build"], ["check"], ["grade"]):
+        completed = dlcv(*command, "--help")
+        assert completed.returncode == 0 and "exit codes" in completed.stdout
