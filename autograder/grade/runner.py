@@ -1,5 +1,6 @@
 """Grade one submission against its lab's hidden spec (trusted side), driving a sandboxed worker."""
 
+import difflib
 import hashlib
 import importlib.util
 import threading
@@ -44,6 +45,7 @@ class _Session:
         self.worker = None
         self.restarts = 0
         self.load_errors = []
+        self.defined = []
         self.protections = {}
         self.deadline = time.monotonic() + limits.submission_seconds
 
@@ -64,7 +66,9 @@ class _Session:
             self._stop()
             raise StudentCodeError("the sandbox stopped while running your notebook's definitions "
                                    "(a cell calls exit, or uses too much memory)") from None
-        self.load_errors = [e for e in reply.get("errors", []) if isinstance(e, dict)] if isinstance(reply, dict) else []
+        errors, defined = reply.get("errors"), reply.get("defined")  # worker data: check every field
+        self.load_errors = [e for e in errors if isinstance(e, dict)][:20] if isinstance(errors, list) else []
+        self.defined = [n for n in defined if isinstance(n, str)][:1000] if isinstance(defined, list) else []
 
     def _stop(self):
         if self.worker is not None:
@@ -101,8 +105,9 @@ class _Session:
                 raise StudentCodeError(f"`{name}` returned something the grader cannot read ({error})") from None
         kind = reply.get("kind")
         if kind == "missing":
-            hint = self._load_hint()
-            raise StudentCodeError(f"`{name}` is not defined in your notebook{hint}")
+            similar = difflib.get_close_matches(name, self.defined, n=1)
+            renamed = f" (did you rename it? your notebook defines `{similar[0]}`)" if similar else ""
+            raise StudentCodeError(f"`{name}` is not defined in your notebook{renamed}{self._load_hint()}")
         if kind == "not_implemented":
             raise StudentCodeError(f"`{name}` is not implemented yet (it raises NotImplementedError)")
         error = str(reply.get("error", "an error"))[:1000]
@@ -193,6 +198,9 @@ def grade_submission(submission, runtime, limits=Limits(), seed=None, namespaces
                 tests.append(_result_test(test, 0, "failed", str(failure)))
             except WorkerError as error:
                 tests.append(_result_test(test, 0, "failed", f"the sandbox could not start: {error}"))
+            except Exception as error:  # noqa: BLE001 - an answer the spec did not foresee fails this test only
+                tests.append(_result_test(test, 0, "failed", "the grader could not check this answer "
+                                          f"({type(error).__name__}); tell the course staff"))
     finally:
         session.close()
     score = sum(t["score"] for t in tests)

@@ -90,21 +90,20 @@ def local_fn(ref):
 def as_array(got, what, allow_scalar=False):
     """The student's value as a float64 array, or a :class:`TestFailure` saying why it is not acceptable.
 
-    Accepts NumPy arrays of real numbers (int or float dtypes); with ``allow_scalar`` also Python and NumPy
-    real scalars. Rejects lists, complex and boolean values, and anything that is not plain data.
+    Accepts NumPy arrays of a float dtype; with ``allow_scalar`` also Python and NumPy real scalars (and 0-d
+    arrays). Rejects lists, integer, complex, boolean and object values, and anything that is not plain data.
     """
     if isinstance(got, Unsupported):
         raise TestFailure(f"{what} is a {got.type_name}; return a NumPy array of floats")
     if got is None:
         raise TestFailure(f"{what} is None: did you forget a `return`?")
     if isinstance(got, np.ndarray) and got.ndim > 0:
-        if got.dtype.kind not in "iuf":
-            raise TestFailure(f"{what} has dtype {got.dtype}; it should hold real numbers (float64)")
+        if got.dtype.kind != "f":
+            raise TestFailure(f"{what} has dtype {got.dtype}; it should hold floats (float64)")
         return got.astype(np.float64)
     scalar = got if not isinstance(got, np.ndarray) else got[()]
-    if allow_scalar and type(scalar) in (int, float) or isinstance(scalar, (np.integer, np.floating)):
-        if allow_scalar:
-            return np.asarray(float(scalar))
+    if allow_scalar and (type(scalar) in (int, float) or isinstance(scalar, (np.integer, np.floating))):
+        return np.asarray(float(scalar))
     if isinstance(got, (list, tuple)):
         raise TestFailure(f"{what} is a {type(got).__name__}; return a NumPy array (np.array(...))")
     kind = "a scalar" if allow_scalar else "a NumPy array"

@@ -204,7 +204,11 @@ def serve(read_fd, write_fd, active):
         else:
             reply = {"ok": False, "kind": "protocol", "error": f"unknown op {op!r}"}
         np.seterr(all="ignore")
-        protocol.write_frame(write_fd, reply)
+        try:
+            protocol.write_frame(write_fd, reply)
+        except (protocol.ProtocolError, RecursionError, ValueError, TypeError) as error:
+            protocol.write_frame(write_fd, {"ok": False, "kind": "exception",
+                                            "error": f"the result cannot be sent back ({_describe_exception(error)})"})
 
 
 def main(config_json):

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-MAX_FRAME_BYTES = 256 * 2**20
+MAX_FRAME_BYTES = 64 * 2**20
 MAX_DEPTH = 16
 _HEADER = struct.Struct(">I")
 # Fixed-size numeric dtypes only: no object, string or void arrays ever cross the boundary.
@@ -97,8 +97,8 @@ def read_frame(fd, deadline=None):
         raise ProtocolError(f"frame of {size} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
     try:
         message = json.loads(_read_exact(fd, size, deadline).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ProtocolError(f"frame is not valid JSON: {error}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
+        raise ProtocolError(f"frame is not valid JSON ({type(error).__name__})") from None
     if not isinstance(message, dict):
         raise ProtocolError("a message must be a JSON object")
     return message
