@@ -41,11 +41,17 @@ def _sine_mix(weights, phases):
     return lambda x: float(np.sum(weights * np.sin(np.asarray(x, dtype=float) + phases)))
 
 
+def _default_rng(seed):
+    """A fresh ``np.random.default_rng(seed)``: a random generator argument (e.g. ``rng`` of ``kfold_indices``)."""
+    return np.random.default_rng(seed)
+
+
 _FACTORIES = {
     "polynomial": _polynomial,
     "linear_gradient": _linear_gradient,
     "quadratic_form": _quadratic_form,
     "sine_mix": _sine_mix,
+    "default_rng": _default_rng,
 }
 
 
