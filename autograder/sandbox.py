@@ -6,6 +6,7 @@ session, with a scrubbed environment. The worker locks itself down before any st
 root, every process left behind by the worker's private user id.
 """
 
+import fcntl
 import json
 import os
 import shutil
@@ -44,19 +45,40 @@ class Limits:
 
 
 class _UidPool:
-    """Private user ids for concurrent workers, so that one worker can neither signal nor read another."""
+    """Private user ids for workers, unique across every grader process on the machine.
 
-    def __init__(self, base=_UID_BASE, size=512):
-        self._free = list(range(base, base + size))
+    A uid is taken by holding an exclusive ``flock`` on its lock file, which the kernel releases when the holder
+    exits, so concurrent ``dlcv grade`` runs never share a uid (and never kill each other's workers), and a
+    killed grader leaks nothing.
+    """
+
+    def __init__(self, base=_UID_BASE, size=4096, lock_dir="/run/dlcv-uids"):
+        self._range = range(base, base + size)
+        self._lock_dir = Path(lock_dir)
+        self._held = {}
         self._lock = threading.Lock()
 
     def take(self):
         with self._lock:
-            return self._free.pop(0)
+            self._lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for uid in self._range:
+                if uid in self._held:
+                    continue
+                fd = os.open(self._lock_dir / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                self._held[uid] = fd
+                return uid
+        raise WorkerError("no free private user id for a sandboxed worker")
 
     def give_back(self, uid):
         with self._lock:
-            self._free.append(uid)
+            fd = self._held.pop(uid, None)
+        if fd is not None:
+            os.close(fd)
 
 
 _UIDS = _UidPool()

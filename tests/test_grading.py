@@ -72,6 +72,15 @@ def test_a_function_that_kills_its_process_loses_only_its_tests(tmp_path):
     assert all("the sandbox stopped" in m for m in failed_tests(results).values())
 
 
+def test_student_code_can_import_the_standard_library_in_the_sandbox(tmp_path):
+    nb = replace_function(solution_notebook(LAB), "f", """
+        def f(x):
+            import fractions, statistics  # not imported by the worker itself
+            return statistics.fmean([x**2]) if False else x**2
+        """)
+    assert failed_tests(grade_notebook(nb, LAB, tmp_path)) == {}
+
+
 def test_wrong_return_types_are_explained(tmp_path):
     nb = replace_function(solution_notebook(LAB), "df", "def df(x):\n    return [2 * x]")
     nb = replace_function(nb, "f", "def f(x):\n    return 'x squared'")

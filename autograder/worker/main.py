@@ -77,6 +77,38 @@ def _isolate_filesystem_and_network(config, active):
         if os.path.isdir(path):
             _mount(libc, "none", path, "tmpfs", MS_NOSUID | MS_NODEV, tmp_size)
     active["private_tmp"] = True
+    if config.get("uid") is not None:
+        _expose_interpreter(libc)
+
+
+def _first_closed_ancestor(path):
+    """The first folder on the way down to ``path`` that other users cannot enter, or None."""
+    current = "/"
+    for part in path.strip("/").split("/"):
+        current = os.path.join(current, part)
+        if os.path.isdir(current) and not os.stat(current).st_mode & 0o001:
+            return current
+    return None
+
+
+def _expose_interpreter(libc):
+    """Let the unprivileged user reach Python's own files when they sit below a closed folder (e.g. a pyenv
+    under /root): in this mount namespace only, the closed folder is replaced by an empty one that holds just
+    the way to the interpreter, so the rest of it stays out of reach."""
+    MS_BIND, MS_MOVE = 0x1000, 0x2000
+    needed = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable))})
+    for number, path in enumerate(needed):
+        for _ in range(8):
+            closed = _first_closed_ancestor(path)
+            if closed is None or closed == path:
+                break
+            child = os.path.join(closed, os.path.relpath(path, closed).split(os.sep)[0])
+            stage = f"/tmp/.dlcv-stage-{number}"
+            os.makedirs(stage, exist_ok=True)
+            _mount(libc, child, stage, None, MS_BIND | MS_REC, None)
+            _mount(libc, "none", closed, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=755")
+            os.makedirs(child, exist_ok=True)
+            _mount(libc, stage, child, None, MS_MOVE, None)
 
 
 def _apply_limits(limits, active):
