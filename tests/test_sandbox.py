@@ -1,0 +1,165 @@
+"""The sandboxed worker on its own: what student code can and cannot do inside it."""
+
+import os
+import textwrap
+
+import numpy as np
+import pytest
+
+from autograder.sandbox import Limits, Runtime, Worker
+from autograder.worker import protocol
+from helpers import ROOT
+
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="namespaces and private users need root")
+
+
+@pytest.fixture
+def run_in_sandbox(tmp_path):
+    """Define ``source`` in a fresh worker and return ``probe()``'s decoded result."""
+    workers = []
+
+    def run(source, limits=Limits(test_seconds=5), namespaces=True):
+        runtime = Runtime(hide=[str(ROOT / "solutions"), str(ROOT / "autograder"), str(tmp_path)])
+        worker = Worker(runtime, limits, namespaces)
+        workers.append((worker, runtime))
+        reply = worker.request({"op": "load", "cells": [[1, textwrap.dedent(source)]]}, 10)
+        assert reply["errors"] == [], reply["errors"]
+        reply = worker.request({"op": "call", "name": "probe", "args": protocol.encode([]),
+                                "kwargs": protocol.encode({})}, limits.test_seconds)
+        assert reply["ok"], reply
+        return protocol.decode(reply["value"]), worker.protections
+
+    yield run
+    for worker, runtime in workers:
+        worker.close()
+        runtime.close()
+
+
+@ROOT_ONLY
+def test_student_code_runs_as_a_private_user_without_network(run_in_sandbox):
+    value, protections = run_in_sandbox("""
+        import os, socket
+        def probe():
+            try:
+                socket.create_connection(("127.0.0.1", 22), timeout=1).close()
+                network = "connected"
+            except OSError as error:
+                network = type(error).__name__
+            return {"uid": os.getuid(), "network": network, "interfaces": sorted(os.listdir("/sys/class/net"))}
+        """)
+    assert value["uid"] == protections["unprivileged_user"] != 0
+    assert value["network"] != "connected"
+    assert protections["network_namespace"] is True
+
+
+@ROOT_ONLY
+def test_tmp_is_private_and_bounded(run_in_sandbox, tmp_path):
+    marker = f"/tmp/dlcv-sandbox-marker-{os.getpid()}"
+    value, protections = run_in_sandbox(f"""
+        import os
+        def probe():
+            with open({marker!r}, "w") as handle:
+                handle.write("x")
+            try:
+                with open("/tmp/big", "wb") as handle:
+                    for _ in range(100):
+                        handle.write(b"0" * 2**20)
+                big = "written"
+            except OSError as error:
+                big = type(error).__name__
+            return {{"cwd": os.getcwd(), "big": big, "marker": os.path.exists({marker!r})}}
+        """, limits=Limits(test_seconds=10, disk_bytes=8 * 2**20))
+    assert value == {"cwd": "/tmp/work", "big": "OSError", "marker": True}
+    assert not os.path.exists(marker)  # the worker's /tmp is not the host's
+    assert protections["private_tmp"] is True
+
+
+@ROOT_ONLY
+def test_hidden_paths_are_empty_and_the_environment_is_scrubbed(run_in_sandbox):
+    value, _ = run_in_sandbox(f"""
+        import os
+        def probe():
+            try:
+                listing = os.listdir({str(ROOT / 'autograder' / 'hidden')!r})
+            except OSError as error:
+                listing = type(error).__name__
+            try:
+                import solutions.gradient_descent
+                imported = "imported"
+            except (ImportError, OSError) as error:
+                imported = type(error).__name__
+            return {{"hidden": listing, "import": imported, "env": sorted(os.environ)}}
+        """)
+    assert value["hidden"] in ("PermissionError", "FileNotFoundError", [])
+    assert value["import"] in ("ModuleNotFoundError", "ImportError", "PermissionError")
+    assert not {"PYTHONPATH", "VIRTUAL_ENV", "USER", "SUDO_USER"} & set(value["env"])
+
+
+def test_resource_limits_stop_memory_and_process_bombs(run_in_sandbox):
+    value, protections = run_in_sandbox("""
+        import os
+        def probe():
+            try:
+                block = bytearray(3 * 2**30)
+                memory = "allocated"
+            except MemoryError:
+                memory = "MemoryError"
+            children, error = [], None
+            try:
+                for _ in range(200):
+                    pid = os.fork()
+                    if pid == 0:
+                        import time
+                        time.sleep(30)
+                        os._exit(0)
+                    children.append(pid)
+            except OSError as exc:
+                error = type(exc).__name__
+            for pid in children:
+                os.kill(pid, 9)
+            return {"memory": memory, "forks": len(children), "fork_error": error}
+        """, limits=Limits(memory_bytes=1 * 2**30, processes=16))
+    assert value["memory"] == "MemoryError"
+    assert value["forks"] < 16 and value["fork_error"] in ("BlockingIOError", "OSError")
+    assert protections["rlimits"]["processes"] == 16
+
+
+def test_values_cross_as_exact_plain_types_only(run_in_sandbox):
+    value, _ = run_in_sandbox("""
+        import numpy as np
+        class Sneaky(np.ndarray):
+            def __eq__(self, other):
+                return True
+        class LyingFloat(float):
+            pass
+        def probe():
+            return (np.arange(3.0).view(Sneaky), LyingFloat(1.0), np.array([1, None], dtype=object),
+                    np.float64(2.5), np.arange(4, dtype=np.float32).reshape(2, 2), {1.0: "a"})
+        """)
+    sneaky, lying, objects, scalar, small, mapping = value
+    assert isinstance(sneaky, protocol.Unsupported) and "Sneaky" in sneaky.type_name
+    assert isinstance(lying, protocol.Unsupported) and isinstance(objects, protocol.Unsupported)
+    assert type(scalar) is np.float64 and scalar == 2.5
+    assert type(small) is np.ndarray and small.dtype == np.float32 and small.shape == (2, 2)
+    assert mapping == {1.0: "a"}
+
+
+@pytest.mark.parametrize("frame", [
+    {"__ndarray__": ["|O", [1], ""]},                  # object dtype
+    {"__ndarray__": ["<f8", [3], "AAAAAAAAAAA="]},      # data shorter than the shape says
+    {"__ndarray__": ["<f8", [-1], ""]},                 # negative dimension
+    {"__fn__": ["polynomial", {"__dict__": []}]},       # a worker must not send callables
+    {"__tuple__": [1], "__dict__": []},                 # two tags
+    {"__pickle__": "gASV"},                             # no such thing
+])
+def test_the_decoder_rejects_malformed_or_dangerous_values(frame):
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(frame)
+
+
+def test_deep_nesting_is_rejected():
+    value = 1
+    for _ in range(protocol.MAX_DEPTH + 2):
+        value = [value]
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(value)
