@@ -87,7 +87,8 @@ def _cmd_grade(args):
         print("dlcv grade: no submissions found under " + ", ".join(args.paths), file=sys.stderr)
         return EXIT_USAGE
     limits = Limits(test_seconds=args.test_timeout, submission_seconds=args.submission_timeout,
-                    memory_bytes=args.memory_mb * 2**20, cpu_seconds=args.cpu_seconds)
+                    memory_bytes=args.memory_mb * 2**20, cpu_seconds=args.cpu_seconds, processes=args.processes,
+                    file_bytes=args.output_mb * 2**20)
     out = Path(args.out)
     with tqdm(total=len(submissions), desc="grading", unit="notebook", disable=len(submissions) < 2 or None,
               file=sys.stderr) as bar:
@@ -156,6 +157,10 @@ def make_parser():
                        help="CPU seconds per sandboxed worker process (default 120)")
     grade.add_argument("--memory-mb", type=int, default=2048, metavar="MB",
                        help="address-space limit of a worker in MiB (default 2048)")
+    grade.add_argument("--processes", type=int, default=64, metavar="N",
+                       help="processes a worker's private user may run (default 64)")
+    grade.add_argument("--output-mb", type=int, default=16, metavar="MB",
+                       help="largest file, printed output included, a worker may write, in MiB (default 16)")
     grade.add_argument("--no-namespaces", action="store_true",
                        help="do not use namespaces, hidden paths or a private user even when running as root")
     grade.set_defaults(run=_cmd_grade)
