@@ -274,7 +274,7 @@ def train_softmax_classifier(X, y, num_classes, lr, reg, epochs, batch_size, rng
     """
     rng = np.random.default_rng(rng)
     X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
+    y = np.asarray(y, dtype=np.int64)
     N, D = X.shape
     W = 0.001 * rng.standard_normal((D, num_classes))
     b = np.zeros(num_classes)

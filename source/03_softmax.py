@@ -196,16 +196,16 @@ check("softmax_loss", softmax_loss)
 
 rng = np.random.default_rng(0)
 scores = rng.normal(size=(5, 4))
-y = rng.integers(0, 4, size=5)
-loss, dscores = softmax_loss(scores, y)
-dscores_numeric = eval_numerical_gradient(lambda s: softmax_loss(s, y)[0], scores)
-print(f"loss = {loss:.6f}; the same from section 4: {cross_entropy(softmax(scores), y):.6f}")
+labels = rng.integers(0, 4, size=5)
+loss, dscores = softmax_loss(scores, labels)
+dscores_numeric = eval_numerical_gradient(lambda s: softmax_loss(s, labels)[0], scores)
+print(f"loss = {loss:.6f}; the same from section 4: {cross_entropy(softmax(scores), labels):.6f}")
 print("dscores: rel. error against the numeric gradient:", rel_error(dscores, dscores_numeric))
 
 # The chain rule through the Jacobian of section 3 gives the same gradient for one sample:
 s = softmax(scores[0])
-print("via the Jacobian, -J[y] / s_y: ", -softmax_jacobian(s)[y[0]] / s[y[0]])
-print("softmax_loss (N = 1):          ", softmax_loss(scores[:1], y[:1])[1][0])
+print("via the Jacobian, -J[y] / s_y: ", -softmax_jacobian(s)[labels[0]] / s[labels[0]])
+print("softmax_loss (N = 1):          ", softmax_loss(scores[:1], labels[:1])[1][0])
 
 # %% [markdown]
 # ## 6. A linear softmax classifier
