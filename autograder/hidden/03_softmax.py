@@ -22,6 +22,7 @@ import numpy as np
 
 import solutions.softmax as ref
 from autograder.grade.spec import Spec, TestFailure, as_array, expect_close
+from autograder.worker.protocol import Unsupported
 
 spec = Spec("03_softmax", {
     "one_hot": "one-hot encoding",
@@ -340,9 +341,11 @@ def _expect_labels(got, expected, what):
         got_array = got
     elif isinstance(got, np.ndarray) and got.ndim > 0:
         raise TestFailure(f"{what} has dtype {got.dtype}; class labels should be integers (np.argmax gives int64)")
+    elif got is None:
+        raise TestFailure(f"{what} is None: did you forget a `return`?")
     else:
-        as_array(got, what)  # raises the message for None, lists, tuples and scalars
-        raise TestFailure(f"{what} is not an array of integer labels")  # pragma: no cover - as_array raised
+        kind = got.type_name if isinstance(got, Unsupported) else type(got).__name__
+        raise TestFailure(f"{what} is a {kind}; return a NumPy array of integer labels")
     if got_array.shape != expected.shape:
         raise TestFailure(f"{what} has shape {got_array.shape}; expected shape {expected.shape}")
     wrong = int(np.sum(got_array != expected))
