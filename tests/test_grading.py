@@ -184,3 +184,13 @@ def test_usage_errors_and_help():
     for command in ([], ["build"], ["check"], ["grade"]):
         completed = dlcv(*command, "--help")
         assert completed.returncode == 0 and "exit codes" in completed.stdout
+
+
+def test_a_notebook_with_any_name_is_graded_for_the_lab_its_metadata_names(tmp_path):
+    path = tmp_path / "my final version (2).ipynb"
+    path.write_bytes((ROOT / "examples" / "submissions" / f"bob_{LAB}.ipynb").read_bytes())
+    out = tmp_path / "out"
+    completed = dlcv("grade", str(path), "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    results = json.loads((out / "my_final_version__2_" / LAB / "results.json").read_text())
+    assert results["score"] == 23

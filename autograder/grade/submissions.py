@@ -5,9 +5,10 @@ Recognised layouts (``LAB`` is a lab id such as ``01_gradient_descent``):
 * ``<student>_LAB.ipynb`` anywhere in a folder;
 * ``<student>/LAB.ipynb``;
 * nbgrader's ``submitted/<student>/LAB/<anything>.ipynb``;
-* a single notebook path, whose lab comes from its name, its folder, ``--lab`` or its metadata.
+* any other notebook, whose lab comes from ``--lab`` or else from its own metadata (``metadata.dlcv.lab``).
 """
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,17 @@ def _classify(path, root, labs, default_lab):
     return None
 
 
+def _lab_from_metadata(path, labs):
+    """The lab a notebook's own metadata names (it only chooses which tests run), or None."""
+    try:
+        if path.stat().st_size > 64 * 2**20:
+            return None
+        lab = json.loads(path.read_text(encoding="utf-8"))["metadata"]["dlcv"]["lab"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return lab if lab in labs else None
+
+
 def find_submissions(paths, labs, default_lab=None):
     """Every submission under ``paths``.
 
@@ -73,10 +85,8 @@ def find_submissions(paths, labs, default_lab=None):
         given = Path(given)
         if given.is_file():
             guess = _classify(given, given.parent, labs, default_lab)
-            student, lab = guess if guess else (given.stem, default_lab)
-            if guess is None and default_lab is None:
-                lab = None
-            sub = Submission(given, safe_id(student), lab or default_lab)
+            student, lab = guess if guess else (given.stem, default_lab or _lab_from_metadata(given, labs))
+            sub = Submission(given, safe_id(student), lab)
             found.setdefault(sub.key, sub)
             continue
         if not given.is_dir():
@@ -86,10 +96,8 @@ def find_submissions(paths, labs, default_lab=None):
                 continue
             guess = _classify(path, given, labs, default_lab)
             if guess is None:
-                if path.suffix == ".ipynb" and default_lab:
-                    guess = (path.stem, default_lab)
-                elif path.suffix == ".ipynb":
-                    guess = (path.stem, None)
+                if path.suffix == ".ipynb":
+                    guess = (path.stem, default_lab or _lab_from_metadata(path, labs))
                 else:
                     ignored.append(path)
                     continue
