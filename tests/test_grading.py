@@ -144,6 +144,9 @@ def test_results_follow_gradescopes_schema(tmp_path):
         assert test["status"] in ("passed", "failed")
         assert test["score"] in (0, test["max_score"])
     assert "alice" in completed.stdout and "100.0%" in completed.stdout
+    feedback = (out / "bob" / LAB / "feedback.md").read_text()
+    assert feedback.startswith(f"# {LAB} — 23 / 29 points") and "## gradient_descent: 5 / 8" in feedback
+    assert "the verdict for lr = 1 is 'converges', which is not right" in feedback
 
 
 def test_rerunning_grades_only_what_is_missing(tmp_path):

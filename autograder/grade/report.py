@@ -27,9 +27,29 @@ def results_path(out_dir, student, lab):
     return Path(out_dir) / student / lab / "results.json"
 
 
+def feedback_text(results):
+    """A student-facing Markdown summary of one submission's results, exercise by exercise."""
+    extra = results.get("extra_data", {})
+    lines = [f"# {extra.get('lab', 'lab')} — {results.get('score', 0):g} / {extra.get('max_score', 0):g} points", ""]
+    if not results.get("gradable", True):
+        lines += [f"**This submission could not be graded:** {results.get('reason', '')}", ""]
+    for name, totals in extra.get("exercises", {}).items():
+        lines.append(f"## {name}: {totals['score']:g} / {totals['max_score']:g}")
+        for test in results.get("tests", []):
+            if test.get("tags") == [name]:
+                mark = "✔" if test["status"] == "passed" else "✘"
+                description = test["name"].split(": ", 1)[-1]
+                lines.append(f"- {mark} {description}")
+                if test["status"] != "passed" and test["output"]:
+                    lines += ["", "  ```", *(f"  {line}" for line in test["output"].splitlines()), "  ```"]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def write_results(out_dir, student, lab, results):
-    """Write one submission's results; returns the path."""
+    """Write one submission's ``results.json`` and its student-facing ``feedback.md``; returns the results path."""
     path = results_path(out_dir, student, lab)
+    atomic_write(path.with_name("feedback.md"), feedback_text(results))
     atomic_write(path, json.dumps(results, indent=2, sort_keys=True, allow_nan=False) + "\n")
     return path
 
