@@ -247,12 +247,14 @@ y_small = rng.integers(0, C, size=N)
 W0 = 0.5 * rng.normal(size=(D, C))
 b0 = rng.normal(size=C)
 
+report = []
 for reg in (0.0, 0.1):
     loss, dW, db = linear_softmax_loss(W0, b0, X_small, y_small, reg)
     dW_numeric = eval_numerical_gradient(lambda W: linear_softmax_loss(W, b0, X_small, y_small, reg)[0], W0.copy())
     db_numeric = eval_numerical_gradient(lambda b: linear_softmax_loss(W0, b, X_small, y_small, reg)[0], b0.copy())
-    print(f"reg = {reg}: loss = {loss:.6f}   dW rel. error {rel_error(dW, dW_numeric):.2e}"
-          f"   db rel. error {rel_error(db, db_numeric):.2e}")
+    report.append(f"reg = {reg}: loss = {loss:.6f}   dW rel. error {rel_error(dW, dW_numeric):.2e}"
+                  f"   db rel. error {rel_error(db, db_numeric):.2e}")
+print("\n".join(report))
 
 # %% [markdown]
 # Why not always use the numeric gradient, then? It costs two evaluations of the whole loss **per parameter**.
