@@ -10,6 +10,8 @@ Conventions used throughout this module
 - The perceptron, ADALINE and logistic regression keep the weights ``w`` of shape ``(D,)`` and the bias ``b``
   (a float) apart, with ``z = x^T w + b``. Training starts from ``w = 0``, ``b = 0``.
 - Binary labels are 0/1 (as in the lecture notes), given as an array of shape ``(N,)``.
+- ADALINE's normalised Widrow-Hoff rule divides the step by ``||x_tilde||^2 = 1 + ||x||^2``, the SQUARED norm of
+  the sample with its bias input 1 (normalised LMS), not by ``||x||`` as lecture 001, section 1.4.2 writes it.
 - The binary step activation is ``yhat = 1 if z >= 0 else 0`` (so ``z = 0`` counts as class 1).
 - Training loops record the loss BEFORE each update: ``losses[t]`` is the loss of the parameters after
   ``t`` updates, ``t = 0, ..., n_steps - 1``.
@@ -232,10 +234,11 @@ def adaline_train(X, y, lr, epochs, normalized=False):
     Normalised form. Write ``x_tilde = [1, X[i]]`` for the sample with its constant bias input and
     ``W = [b, w]``. The normalised update is ``W <- W + lr * e * x_tilde / ||x_tilde||^2`` with
     ``||x_tilde||^2 = 1 + ||X[i]||^2`` (bias input included, so it is never zero). This is the normalised LMS
-    (NLMS) rule. The lecture notes (section 1.4.2, "unit-norm") write the step as ``lr * e * x / ||x||``, which
-    moves along the unit vector ``x / ||x||``; dividing by ``||x||^2`` instead makes the rule independent of the
-    scale of ``x`` and gives it a clean meaning: after the update the same sample's error is ``(1 - lr) * e``, so
-    ``lr = 1`` fits the current sample exactly and ``0 < lr < 2`` always shrinks its error.
+    (NLMS) rule, and the one this lab uses. The lecture notes (section 1.4.2, "unit-norm") write the step as
+    ``lr * e * x / ||x||``, which moves along the unit vector ``x / ||x||``; dividing by the SQUARED norm
+    ``||x_tilde||^2`` instead makes the rule independent of the scale of ``x`` and gives it a clean meaning: after
+    the update the same sample's error is ``(1 - lr) * e``, so ``lr = 1`` fits the current sample exactly and
+    ``0 < lr < 2`` always shrinks its error.
 
     Parameters
     ----------

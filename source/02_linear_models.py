@@ -153,7 +153,7 @@ print("dtheta vs numeric: rel. error", rel_error(mse_loss_and_grad(theta_check, 
 # Gradient descent on the data of section 1 should land on the closed-form line.
 
 # %%
-theta_gd, gd_losses = least_squares_gd(X_line, y_line, lr=0.1, n_steps=100)
+theta_gd, gd_losses = least_squares_gd(X_line, y_line, lr=0.1, n_steps=150)
 print("gradient descent: bias = %.4f, slope = %.4f" % (theta_gd[0], theta_gd[1]))
 print("largest difference from the closed form: %.1e" % np.max(np.abs(theta_gd - theta_closed)))
 
@@ -233,8 +233,8 @@ plt.show()
 # exactly, any $0 < \eta < 2$ shrinks its error, and the step no longer depends on how the inputs are scaled.
 # Including the bias input means the denominator is never zero, even for $x = 0$.
 #
-# Write `adaline_train` with both variants (`normalized=False` / `True`). Predict with the step function as the
-# perceptron does.
+# Write `adaline_train` with both variants (`normalized=False` / `True`). ADALINE classifies by thresholding its
+# linear output; with targets 0 and 1 the natural threshold is $z \ge 0.5$.
 
 # %% exercise="adaline" functions=["adaline_train"]
 
