@@ -127,9 +127,16 @@ plt.show()
 # %% check="learning_rates"
 check("learning_rate_verdicts", learning_rate_verdicts)
 
-# %% [markdown] answer="learning_rates_why" points=2
+# %% [markdown]
 # **Why?** In two or three sentences: what decides whether GD converges on $x^2$, and what does the sweep tell you
-# about a weakness of gradient descent on real loss functions?
+# about a weakness of gradient descent on real loss functions? Write your answer in the cell below.
+
+# %% [markdown] answer="learning_rates_why" points=2
+# On $x^2$ each step multiplies $x$ by $1 - 2\eta$. GD converges when $|1 - 2\eta| < 1$ (slowly for
+# $\eta = 0.01$, fast for $\eta = 0.1$), oscillates between $\pm x_0$ forever when $|1 - 2\eta| = 1$ ($\eta = 1$), and
+# diverges when $|1 - 2\eta| > 1$ ($\eta = 100, 1000$). The right step size depends on the curvature of $f$, which we
+# do not know in advance for a real loss and which differs between directions: a step that is safe in a flat
+# direction blows up in a steep one, so plain GD needs a carefully tuned learning rate.
 
 # %% [markdown]
 # ## 5. Two variables

@@ -27,11 +27,14 @@ def _labkit_files(project):
     return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def _inputs_digest(project, nb):
+def _inputs_digest(project, nb, topic):
     """Hash of what an executed solution notebook depends on: its unexecuted cells (template and reference code),
-    labkit, and the builder's version."""
+    labkit (but other labs' public checks), and the builder's version."""
     digest = hashlib.sha256(__version__.encode())
+    public = project.labkit_source / "public"
     for path in _labkit_files(project):
+        if path.parent == public and path.stem not in (topic, "__init__"):
+            continue
         digest.update(str(path.relative_to(project.root)).encode())
         digest.update(path.read_bytes())
     digest.update(dumps(nb).encode())
@@ -106,7 +109,7 @@ def build(project, lab_ids, check=False, force=False, progress=print):
         _sync_file(project.labs / f"{lab_id}.ipynb", dumps(notebooks.student).encode(), project, report, check)
 
         solution_path = project.solution_notebooks / f"{lab_id}.ipynb"
-        digest = _inputs_digest(project, notebooks.solution)
+        digest = _inputs_digest(project, notebooks.solution, notebooks.topic)
         rel = str(solution_path.relative_to(project.root))
         if _solution_is_current(solution_path, digest) and not force:
             report.unchanged.append(rel)

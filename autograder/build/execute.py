@@ -51,4 +51,19 @@ def execute_notebook(nb, workdir, timeout=600):
     executed.metadata.pop("widgets", None)
     for cell in executed.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
     return executed
+
+
+def _merge_streams(outputs):
+    """Join consecutive outputs of the same stream: how the kernel chunks printed text depends on timing."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] += output["text"]
+        else:
+            merged.append(output)
+    return merged

@@ -41,6 +41,7 @@ class LabNotebooks:
     student: nbformat.NotebookNode
     solution: nbformat.NotebookNode
     exercises: tuple
+    topic: str  # the reference module's name, e.g. "gradient_descent"
 
 
 def _nbgrader(grade_id, *, solution=False, grade=False, locked=True, points=None):
@@ -161,7 +162,8 @@ def build_notebooks(template_path, project):
                        "dlcv": {"lab": lab_id, "title": title}}
         return nb
 
-    return LabNotebooks(lab_id, title, notebook(student_cells), notebook(solution_cells), tuple(exercises))
+    return LabNotebooks(lab_id, title, notebook(student_cells), notebook(solution_cells), tuple(exercises),
+                        settings["reference"].rsplit(".", 1)[-1])
 
 
 def dumps(nb):
