@@ -173,6 +173,10 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
+# On this convex quadratic the gap to the optimal loss shrinks by a constant factor at every step — a straight
+# line on the logarithmic axis — until it reaches the rounding level of float64 (about $10^{-15}$), where it stays.
+
+# %% [markdown]
 # ## 3. The perceptron
 #
 # The perceptron classifies with a **binary step**: $z = w^\top x + b$, $\hat y = 1$ if $z \ge 0$ else $0$
