@@ -28,13 +28,9 @@
 # examples.
 
 # %%
-import warnings
-
 import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
-
-warnings.filterwarnings("ignore", message="IProgress not found")  # without ipywidgets, tqdm shows text bars
 from tqdm.auto import tqdm
 
 from labkit import check, eval_numerical_gradient, rel_error
@@ -255,7 +251,7 @@ check("adaline_train", adaline_train)
 norms = 1 + np.sum(X01_train**2, axis=1)
 print("||x~||^2 of the training images: from %.1f to %.1f" % (norms.min(), norms.max()))
 settings = [("original", 0.01, False), ("original", 0.2, False), ("normalised", 0.2, True), ("normalised", 1.0, True)]
-for name, lr, normalized in tqdm(settings, desc="ADALINE runs"):
+for name, lr, normalized in settings:
     with np.errstate(over="ignore", invalid="ignore"):
         w_a, b_a = adaline_train(X01_train, y01_train.astype(float), lr=lr, epochs=10, normalized=normalized)
         mse = np.mean((X01_train @ w_a + b_a - y01_train) ** 2)
@@ -377,10 +373,10 @@ plt.show()
 # %% [markdown]
 # **Question.** Look at the four panels. In two to four sentences: why is the perceptron's line after 20 epochs
 # more or less arbitrary on these data while logistic regression's is not, and what does $k$ do to the k-NN
-# boundary?
+# boundary? Write your answer in the cell below.
 
 # %% [markdown] answer="boundaries" points=2
-# **Model answer.** The perceptron and logistic regression both draw a straight line, but for different reasons.
+# The perceptron and logistic regression both draw a straight line, but for different reasons.
 # On overlapping classes the perceptron never stops making mistakes, so its weights keep jumping and the line after
 # 20 epochs is simply wherever the last mistakes left it (another number of epochs gives another line). Logistic
 # regression minimises a smooth cost that every point contributes to, so GD converges to one well-defined line
@@ -487,10 +483,11 @@ plt.show()
 
 # %% [markdown]
 # **Question.** Which $k$ did cross-validation choose? In two to four sentences: why is the training-accuracy curve
-# useless for choosing $k$, and why must we not choose $k$ by the test accuracy either?
+# useless for choosing $k$, and why must we not choose $k$ by the test accuracy either? Write your answer in the cell
+# below.
 
 # %% [markdown] answer="choosing_k" points=2
-# **Model answer.** Training accuracy is 1 at $k = 1$ because each training image is its own nearest neighbour
+# Training accuracy is 1 at $k = 1$ because each training image is its own nearest neighbour
 # (distance 0), so it says nothing about new images and always prefers the most flexible model. The
 # cross-validation accuracy measures every candidate on images it was not trained on, and its curve peaks at a
 # small $k$ and then falls slowly as larger $k$ blur the vote across classes. Choosing $k$ on the test set would
