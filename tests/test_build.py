@@ -138,12 +138,12 @@ def project_copy(tmp_path):
 
 
 @pytest.mark.slow
-def test_build_is_byte_identical_when_rerun(project_copy):
-    outputs = [project_copy.labs / "01_gradient_descent.ipynb",
-               project_copy.solution_notebooks / "01_gradient_descent.ipynb"]
-    build(project_copy, ["01_gradient_descent"], force=True, progress=lambda line: None)
+@pytest.mark.parametrize("lab", sorted(Project(ROOT).templates()))
+def test_build_is_byte_identical_when_rerun(project_copy, lab):
+    outputs = [project_copy.labs / f"{lab}.ipynb", project_copy.solution_notebooks / f"{lab}.ipynb"]
+    build(project_copy, [lab], force=True, progress=lambda line: None)
     first = [p.read_bytes() for p in outputs]
-    build(project_copy, ["01_gradient_descent"], force=True, progress=lambda line: None)
+    build(project_copy, [lab], force=True, progress=lambda line: None)
     assert [p.read_bytes() for p in outputs] == first
     assert first == [(ROOT / p.relative_to(project_copy.root)).read_bytes() for p in outputs]
     executed = json.loads(first[1])

@@ -56,10 +56,16 @@ def execute_notebook(nb, workdir, timeout=600):
     return executed
 
 
+_WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
 def _merge_streams(outputs):
-    """Join consecutive outputs of the same stream: how the kernel chunks printed text depends on timing."""
+    """Join consecutive outputs of the same stream (how the kernel chunks printed text depends on timing) and
+    drop widget views (progress bars: their model ids are random and their text holds timings)."""
     merged = []
     for output in outputs:
+        if _WIDGET in output.get("data", {}):
+            continue
         previous = merged[-1] if merged else None
         if (output.get("output_type") == "stream" and previous is not None
                 and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
