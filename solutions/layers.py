@@ -13,17 +13,15 @@ Conventions
 * The affine layer takes ``x`` of shape ``(N, d1, ..., dk)`` and flattens each sample to a row of length
   ``D = d1 * ... * dk``; ``w`` has shape ``(D, M)``, ``b`` shape ``(M,)``.
 * Losses return ``(loss, dpred)``. ``mse_loss`` is the mean over *all* elements (PyTorch's ``MSELoss``);
-  ``softmax_loss`` (Lab 3) is the mean over the batch.
+  ``softmax_loss`` (Lab 3's loss, given here in full so that the lab notebook is self-contained) is the mean over
+  the batch.
 * L2 regularisation of the MLP: ``loss += reg * sum(W * W)`` over the weight matrices (not the biases), so
-  ``dW += 2 * reg * W``.
+  ``dW += 2 * reg * W``. The class ``MLP`` is graded through the module-level ``mlp_loss(params, X, y, reg)``,
+  which takes plain arrays.
 * Randomness only through an explicit ``np.random.Generator`` (``np.random.default_rng(seed)``).
 """
 
 import numpy as np
-
-from solutions.softmax import softmax_loss
-
-INIT_SCHEMES = ("zeros", "small", "large", "xavier_in", "xavier_out", "xavier", "he")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -314,16 +312,6 @@ def softplus_backward(dout, cache):
     ### END SOLUTION
 
 
-# Activation name -> forward function, used by the given helper `activation_statistics`.
-ACTIVATIONS = {
-    "sigmoid": sigmoid_forward,
-    "tanh": tanh_forward,
-    "relu": relu_forward,
-    "leaky_relu": leaky_relu_forward,
-    "elu": elu_forward,
-    "softplus": softplus_forward,
-}
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # Affine layer and MSE loss
@@ -513,7 +501,7 @@ def init_weights(n_in, n_out, scheme, rng):
     n_out : int
         Number of outputs of the layer (fan-out).
     scheme : str
-        One of ``INIT_SCHEMES`` above.
+        One of the seven names in the table above.
     rng : numpy.random.Generator
         Source of randomness (one ``rng.normal`` call of shape ``(n_in, n_out)`` for the random schemes).
 
@@ -528,9 +516,8 @@ def init_weights(n_in, n_out, scheme, rng):
         If ``scheme`` is unknown; the message lists the valid schemes.
     """
     ### BEGIN SOLUTION
-    if scheme == "zeros":
-        return np.zeros((n_in, n_out))
     variances = {
+        "zeros": 0.0,
         "small": 0.01 ** 2,
         "large": 1.0,
         "xavier_in": 1.0 / n_in,
@@ -539,7 +526,9 @@ def init_weights(n_in, n_out, scheme, rng):
         "he": 2.0 / n_in,
     }
     if scheme not in variances:
-        raise ValueError(f"unknown init scheme {scheme!r}; valid schemes: {', '.join(INIT_SCHEMES)}")
+        raise ValueError(f"unknown init scheme {scheme!r}; valid schemes: {', '.join(variances)}")
+    if scheme == "zeros":
+        return np.zeros((n_in, n_out))
     W = rng.normal(0.0, np.sqrt(variances[scheme]), size=(n_in, n_out))
     return W
     ### END SOLUTION
@@ -571,9 +560,11 @@ def activation_statistics(X, layer_sizes, scheme, activation, rng):
     activations : list of ndarray of float64
         ``activations[l]`` has shape ``(N, layer_sizes[l])``: the output of layer ``l + 1``.
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
-    forward = ACTIVATIONS[activation]
+    forwards = {"sigmoid": sigmoid_forward, "tanh": tanh_forward, "relu": relu_forward,
+                "leaky_relu": leaky_relu_forward, "elu": elu_forward, "softplus": softplus_forward}
+    if activation not in forwards:
+        raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(forwards)}")
+    forward = forwards[activation]
     activations = []
     h = X
     for size in layer_sizes:  # a loop over layers, not samples
@@ -586,6 +577,35 @@ def activation_statistics(X, layer_sizes, scheme, activation, rng):
 # ---------------------------------------------------------------------------------------------------------------
 # A multi-layer perceptron
 # ---------------------------------------------------------------------------------------------------------------
+
+
+def softmax_loss(scores, y):
+    """Softmax cross-entropy loss, averaged over the batch, and its gradient (given: it is Lab 3's exercise).
+
+    ``loss = -(1/N) * sum_i log softmax(scores[i])[y[i]]``, evaluated with the row maximum subtracted first so that
+    no ``exp`` overflows; ``dscores = (softmax(scores) - one_hot(y)) / N``.
+
+    Parameters
+    ----------
+    scores : ndarray of float64, shape (N, C)
+        Class scores.
+    y : ndarray of int, shape (N,)
+        Labels in ``0 .. C-1``.
+
+    Returns
+    -------
+    loss : float
+        The mean cross-entropy.
+    dscores : ndarray of float64, shape (N, C)
+        dloss/dscores.
+    """
+    n = scores.shape[0]
+    z = scores - scores.max(axis=1, keepdims=True)  # shifted: exp(z) <= 1 never overflows
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    true_class = (np.arange(n), y)  # index of each sample's true-class entry
+    dscores = np.exp(log_p)
+    dscores[true_class] -= 1.0
+    return float(-log_p[true_class].mean()), dscores / n
 
 
 class MLP:
@@ -687,6 +707,35 @@ class MLP:
         return np.argmax(self.loss(X), axis=1)
 
 
+def mlp_loss(params, X, y=None, reg=0.0):
+    """``MLP.loss`` for parameters given as plain arrays (how the grader calls your MLP).
+
+    Builds an ``MLP`` whose layer sizes are read off the weight shapes, sets its parameters to (float64 copies of)
+    ``params`` and returns ``model.loss(X, y)``.
+
+    Parameters
+    ----------
+    params : dict of str -> ndarray
+        ``'W1', 'b1', ..., 'WL', 'bL'`` with the shapes documented in ``MLP``.
+    X : ndarray of float64, shape (N, d1, ..., dk)
+        Inputs.
+    y : ndarray of int, shape (N,), optional
+        Labels.
+    reg : float, default 0.0
+        L2 strength.
+
+    Returns
+    -------
+    scores, or (loss, grads)
+        Exactly what ``MLP.loss`` returns.
+    """
+    num_layers = len(params) // 2
+    sizes = [params["W1"].shape[0]] + [params[f"W{l}"].shape[1] for l in range(1, num_layers + 1)]
+    model = MLP(sizes, init=0.0, reg=reg)
+    model.params = {key: np.array(value, dtype=np.float64) for key, value in params.items()}
+    return model.loss(X, y)
+
+
 def train_mlp(model, X, y, X_val, y_val, lr, epochs, batch_size, rng, progress=False):
     """Train ``model`` in place with mini-batch SGD: ``params[k] -= lr * grads[k]``.
 
@@ -728,10 +777,10 @@ def train_mlp(model, X, y, X_val, y_val, lr, epochs, batch_size, rng, progress=F
         from tqdm.auto import tqdm
 
         epoch_range = tqdm(epoch_range, desc="epochs")
-    n = X.shape[0]
+    num_train = X.shape[0]
     for _ in epoch_range:
-        order = rng.permutation(n)
-        for start in range(0, n, batch_size):
+        order = rng.permutation(num_train)
+        for start in range(0, num_train, batch_size):
             batch = order[start:start + batch_size]
             loss, grads = model.loss(X[batch], y[batch])
             for key, grad in grads.items():
