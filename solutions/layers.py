@@ -539,7 +539,7 @@ def activation_statistics(X, layer_sizes, scheme, activation, rng):
 
     The vanishing/exploding-activation demo: with ``tanh`` and 10 layers of 500 units, ``'small'`` weights
     shrink the activations towards 0 layer after layer, ``'large'`` ones saturate them at +-1, and ``'xavier'``
-    keeps their spread roughly constant. There are no biases. The weight matrices are drawn in order, layer 1
+    keeps their spread within a small factor of the first layer's (with ``relu``, ``'he'`` does). There are no biases. The weight matrices are drawn in order, layer 1
     first, with ``init_weights(n_in, n_out, scheme, rng)``.
 
     Parameters

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 import solutions.layers as ref
+import test_feedback as feedback
+from autograder.grade import runner
 from helpers import exercise_scores, failed_tests, grade_notebook, replace_function, solution_notebook, student_notebook
 from labkit import CheckFailure, check
 
@@ -196,6 +198,44 @@ def test_feedback_names_the_failing_property_without_hidden_values(tmp_path):
     nb = replace_function(solution_notebook(LAB), "relu_backward", WRONG_ANSWERS["relu_gradient_at_zero_is_one"][1])
     (message,) = failed_tests(grade_notebook(nb, LAB, tmp_path)).values()
     assert message.startswith("dx of relu_backward (input of shape") and "largest error" in message
+
+
+GRADED_REFERENCE_FUNCTIONS = [name for name in dir(ref) if name.endswith(("_forward", "_backward"))] + [
+    "mse_loss", "sigmoid_neuron_graph", "mlp_loss", "init_weights"]
+
+
+# one wrong answer per kind of message: layer gradients, the graph's dict, the MLP's dict, init statistics
+FEEDBACK_CASES = ["db_summed_over_the_wrong_axis", "graph_forgets_the_minus_of_c", "mlp_gradient_misses_2_reg_W",
+                  "xavier_in_uses_n_out"]
+
+
+@pytest.mark.parametrize("case", FEEDBACK_CASES)
+def test_failure_messages_reveal_no_hidden_input_or_reference_value(case, tmp_path, monkeypatch):
+    """Every number sent to the student's code or computed by the reference is recorded; no failure message may
+    contain one of them to 4 significant digits (as in test_feedback.py for Lab 1)."""
+    secrets = []
+    real_call = runner._Session.call
+
+    def recording_call(self, name, args, kwargs, timeout):
+        secrets.extend(feedback._numbers(list(args)) + feedback._numbers(kwargs))
+        return real_call(self, name, args, kwargs, timeout)
+
+    monkeypatch.setattr(runner._Session, "call", recording_call)
+    for fn_name in GRADED_REFERENCE_FUNCTIONS:
+        def recording(*args, _real=getattr(ref, fn_name), **kwargs):
+            result = _real(*args, **kwargs)
+            secrets.extend(feedback._numbers(result))
+            return result
+
+        monkeypatch.setattr(ref, fn_name, recording)
+
+    name, source, _ = WRONG_ANSWERS[case]
+    messages = failed_tests(grade_notebook(replace_function(solution_notebook(LAB), name, source), LAB, tmp_path))
+    assert messages and secrets
+    secret_texts = {f"{s:.4g}" for s in secrets if np.isfinite(s) and s != int(s)}
+    for message in messages.values():
+        long_numbers = [t for t in feedback.NUMBER.findall(message) if feedback._significant(t) >= 4]
+        assert not [t for t in long_numbers if f"{float(t):.4g}" in secret_texts], message
 
 
 # ------------------------------------------------------------------------------------------ public self-checks
