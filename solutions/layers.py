@@ -13,8 +13,7 @@ Conventions
 * The affine layer takes ``x`` of shape ``(N, d1, ..., dk)`` and flattens each sample to a row of length
   ``D = d1 * ... * dk``; ``w`` has shape ``(D, M)``, ``b`` shape ``(M,)``.
 * Losses return ``(loss, dpred)``. ``mse_loss`` is the mean over *all* elements (PyTorch's ``MSELoss``);
-  ``softmax_loss`` (Lab 3's loss, given here in full so that the lab notebook is self-contained) is the mean over
-  the batch.
+  ``softmax_loss`` (Lab 3's loss, handed out in the Lab 4 notebook) is the mean over the batch.
 * L2 regularisation of the MLP: ``loss += reg * sum(W * W)`` over the weight matrices (not the biases), so
   ``dW += 2 * reg * W``. The class ``MLP`` is graded through the module-level ``mlp_loss(params, X, y, reg)``,
   which takes plain arrays.
@@ -22,6 +21,8 @@ Conventions
 """
 
 import numpy as np
+
+from .softmax import softmax_loss
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -577,35 +578,6 @@ def activation_statistics(X, layer_sizes, scheme, activation, rng):
 # ---------------------------------------------------------------------------------------------------------------
 # A multi-layer perceptron
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def softmax_loss(scores, y):
-    """Softmax cross-entropy loss, averaged over the batch, and its gradient (given: it is Lab 3's exercise).
-
-    ``loss = -(1/N) * sum_i log softmax(scores[i])[y[i]]``, evaluated with the row maximum subtracted first so that
-    no ``exp`` overflows; ``dscores = (softmax(scores) - one_hot(y)) / N``.
-
-    Parameters
-    ----------
-    scores : ndarray of float64, shape (N, C)
-        Class scores.
-    y : ndarray of int, shape (N,)
-        Labels in ``0 .. C-1``.
-
-    Returns
-    -------
-    loss : float
-        The mean cross-entropy.
-    dscores : ndarray of float64, shape (N, C)
-        dloss/dscores.
-    """
-    n = scores.shape[0]
-    z = scores - scores.max(axis=1, keepdims=True)  # shifted: exp(z) <= 1 never overflows
-    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    true_class = (np.arange(n), y)  # index of each sample's true-class entry
-    dscores = np.exp(log_p)
-    dscores[true_class] -= 1.0
-    return float(-log_p[true_class].mean()), dscores / n
 
 
 class MLP:

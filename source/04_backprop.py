@@ -352,7 +352,7 @@ print("shortcut: the four nodes c, b, a, L form one sigmoid, and sigma(d)(1 - si
 #
 # The softmax loss is given (it was your Lab 3 exercise):
 
-# %% provided=["softmax_loss"]
+# %% provided=["solutions.softmax:softmax_loss"]
 
 # %% [markdown]
 # Write `MLP.loss`: the forward pass through your layer functions, keeping every cache; then, if labels are

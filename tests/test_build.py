@@ -62,11 +62,18 @@ def _code_lines(nb):
     return {line.strip() for cell in nb.cells for line in cell.source.splitlines() if line.strip()}
 
 
+def _handout_lines(nb):
+    """Lines of cells that hand out an earlier lab's answer on purpose (``provided`` from another module)."""
+    handouts = [c for c in nb.cells if any(":" in name for name in c.metadata.get("dlcv", {}).get("provided", []))]
+    return {line.strip() for cell in handouts for line in cell.source.splitlines() if line.strip()}
+
+
 def test_no_solution_line_of_any_reference_module_reaches_the_students():
     student_text = set()
     for path in (ROOT / "labs").rglob("*"):
         if path.suffix == ".ipynb":
-            student_text |= _code_lines(nbformat.read(path, as_version=4))
+            nb = nbformat.read(path, as_version=4)
+            student_text |= _code_lines(nb) - _handout_lines(nb)
         elif path.suffix == ".py":
             student_text |= {line.strip() for line in path.read_text().splitlines() if line.strip()}
     leaked = {}
@@ -83,6 +90,23 @@ def test_no_solution_line_of_any_reference_module_reaches_the_students():
             leaked[module.name] = sorted(found)
     assert leaked == {}
     assert any(regions.solution_region_lines((ROOT / "solutions" / "gradient_descent.py").read_text()))
+
+
+def test_handouts_only_give_answers_of_earlier_labs():
+    project = Project(ROOT)
+    lab_of_module = {}
+    for lab, template in project.templates().items():
+        reference = re.search(r"reference: (\S+)", template.read_text())[1]
+        lab_of_module[reference] = lab
+    handouts = 0
+    for lab in project.templates():
+        nb = nbformat.read(ROOT / "labs" / f"{lab}.ipynb", as_version=4)
+        for cell in nb.cells:
+            for name in cell.metadata.get("dlcv", {}).get("provided", []):
+                if ":" in name:
+                    handouts += 1
+                    assert lab_of_module[name.split(":")[0]] < lab, f"{lab} hands out {name} of a later lab"
+    assert handouts >= 1  # Lab 4 hands out Lab 3's softmax_loss
 
 
 def test_no_hidden_spec_content_reaches_the_students():

@@ -5,10 +5,9 @@ Template cells (Jupytext percent format) are told apart by their metadata:
 ``exercise="name" functions=[...]``
     The named reference functions, stubbed for students. Graded by the hidden spec's tests of ``name``.
 ``provided=[...]``
-    Reference functions given in full (they must have no solution region).
-
-A function name may name another reference module as ``"solutions.softmax:softmax_loss"`` (e.g. a later lab
-asking students to bring back their answer to an earlier one); plain names come from the lab's own module.
+    Reference functions given in full. A plain name comes from the lab's own module and must have no solution
+    region. ``"solutions.softmax:softmax_loss"`` names another module's function: a handout of an earlier lab's
+    answer, given with its solution (release the later lab only after the earlier one's deadline).
 ``check="name"``
     Public self-checks of exercise ``name`` (run by ``dlcv check``).
 ``answer="name" points=P`` (markdown)
@@ -138,7 +137,7 @@ def build_notebooks(template_path, project):
             names = meta["provided"]
             for name in names:
                 code, where = _lookup(name, reference, project)
-                if regions.solution_region_lines(code, where):
+                if ":" not in name and regions.solution_region_lines(code, where):
                     raise TemplateError(f"{template_path}: provided function {name} has a solution region")
             source = _functions_source(reference, names, False, project)
             cell_type, dlcv, kind = "code", {"provided": list(names)}, "provided"
