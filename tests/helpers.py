@@ -75,3 +75,32 @@ def exercise_scores(results):
 
 def failed_tests(results):
     return {t["name"]: t["output"] for t in results["tests"] if t["status"] != "passed"}
+
+
+# ------------------------------------------------------------------ the three-way contract every lab is tested by
+
+
+def assert_solution_scores_full_marks(lab, full, tmp_path):
+    """The executed solution notebook earns every point, exercise by exercise (``full``: exercise -> points)."""
+    results = grade_notebook(solution_notebook(lab), lab, tmp_path)
+    assert results["gradable"] is True
+    assert failed_tests(results) == {}
+    assert exercise_scores(results) == full
+    assert results["score"] == results["extra_data"]["max_score"] == sum(full.values())
+
+
+def assert_stub_scores_zero(lab, full, tmp_path):
+    """The generated student notebook earns nothing, and every test says the function is not implemented."""
+    results = grade_notebook(student_notebook(lab), lab, tmp_path)
+    assert results["gradable"] is True
+    assert exercise_scores(results) == {name: 0 for name in full}
+    assert all("not implemented yet" in t["output"] for t in results["tests"])
+
+
+def assert_wrong_answer_scores(lab, full, wrong_answer, tmp_path):
+    """A realistic mistake, ``(function, wrong source, {exercise: expected score})``, costs exactly those points,
+    each with a reason."""
+    name, source, expected = wrong_answer
+    results = grade_notebook(replace_function(solution_notebook(lab), name, source), lab, tmp_path)
+    assert exercise_scores(results) == {**full, **expected}
+    assert all(failed_tests(results).values())

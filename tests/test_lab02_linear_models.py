@@ -5,7 +5,16 @@ import numpy as np
 import pytest
 
 import solutions.linear_models as ref
-from helpers import exercise_scores, failed_tests, grade_notebook, replace_function, solution_notebook, student_notebook
+from helpers import (
+    assert_solution_scores_full_marks,
+    assert_stub_scores_zero,
+    assert_wrong_answer_scores,
+    failed_tests,
+    grade_notebook,
+    replace_function,
+    solution_notebook,
+    student_notebook,
+)
 from labkit import CheckFailure, check
 
 LAB = "02_linear_models"
@@ -14,19 +23,11 @@ FULL = {"least_squares": 4, "least_squares_gd": 6, "perceptron": 5, "adaline": 4
 
 
 def test_solution_notebook_scores_full_marks(tmp_path):
-    results = grade_notebook(solution_notebook(LAB), LAB, tmp_path)
-    assert results["gradable"] is True
-    assert failed_tests(results) == {}
-    assert exercise_scores(results) == FULL
-    assert results["score"] == results["extra_data"]["max_score"] == sum(FULL.values())
+    assert_solution_scores_full_marks(LAB, FULL, tmp_path)
 
 
 def test_student_stub_scores_zero_and_says_why(tmp_path):
-    results = grade_notebook(student_notebook(LAB), LAB, tmp_path)
-    assert results["gradable"] is True
-    assert results["score"] == 0
-    assert all(score == 0 for score in exercise_scores(results).values())
-    assert all("not implemented yet" in t["output"] for t in results["tests"])
+    assert_stub_scores_zero(LAB, FULL, tmp_path)
 
 
 WRONG_ANSWERS = {
@@ -131,12 +132,7 @@ WRONG_ANSWERS = {
 
 @pytest.mark.parametrize("case", sorted(WRONG_ANSWERS))
 def test_realistic_wrong_answer_loses_exactly_its_points(case, tmp_path):
-    name, source, expected = WRONG_ANSWERS[case]
-    nb = replace_function(solution_notebook(LAB), name, source)
-    results = grade_notebook(nb, LAB, tmp_path)
-    assert exercise_scores(results) == {**FULL, **expected}
-    for message in failed_tests(results).values():
-        assert message  # every lost point comes with a reason
+    assert_wrong_answer_scores(LAB, FULL, WRONG_ANSWERS[case], tmp_path)
 
 
 def test_failure_messages_do_not_reveal_reference_values(tmp_path):

@@ -1,7 +1,6 @@
 """``dlcv build``: write labs/, labs/labkit/ and solutions/notebooks/ from the sources, or check they are current."""
 
 import hashlib
-import shutil
 from dataclasses import dataclass, field
 
 import nbformat

@@ -153,7 +153,7 @@ def stops_when_the_gradient_is_small(rng, student):
     eps = float(10.0 ** rng.uniform(-6, -3))
     got = student.gradient_descent(grad, x0, lr, eps=eps, max_steps=5000)
     want = ref.gradient_descent(local_fn(grad), x0, lr, eps=eps, max_steps=5000)
-    expect_close(got, want, f"the trajectory (stopping rule |grad| < eps)")
+    expect_close(got, want, "the trajectory (stopping rule |grad| < eps)")
 
 
 @spec.test("gradient_descent")

@@ -6,7 +6,6 @@ Independent oracle: PyTorch in float64 (``torch.softmax``, ``torch.autograd.func
 """
 
 import ast
-import inspect
 import math
 import re
 import subprocess

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from ..selfcheck import CheckFailure, expect_close, expect_equal, public_check
+from ..selfcheck import CheckFailure, expect_close, public_check
 
 
 def _expect_labels(got, expected, call):
