@@ -22,8 +22,10 @@ import numpy as np
 from ..worker import testfns
 from ..worker.protocol import FnRef, Unsupported
 
-__all__ = ["FnRef", "Spec", "StudentCodeError", "TestFailure", "expect_close", "expect_equal", "local_fn",
-           "as_array"]
+__all__ = ["FnRef", "Spec", "StudentCodeError", "TestFailure", "as_array", "expect_close", "expect_equal", "local_fn",
+           "numeric_gradient", "rel_error"]
+
+H = 1e-5  # step of every central difference in the hidden specs
 
 
 class TestFailure(AssertionError):
@@ -154,3 +156,39 @@ def expect_equal(got, expected, what):
         raise TestFailure(f"{what} is a {shown}; expected a {type(expected).__name__}")
     if got != expected:
         raise TestFailure(f"{what} is {got!r}, which is not right")
+
+
+def numeric_gradient(fn, x, h=H):
+    """Central-difference gradient of the scalar function ``fn`` at ``x`` (float64), entry by entry.
+
+    Parameters
+    ----------
+    fn : callable
+        Maps an array shaped like ``x`` to a float. It receives a working copy, never ``x`` itself.
+    x : array_like of any shape
+    h : float
+
+    Returns
+    -------
+    ndarray, float64, shape of ``x``
+    """
+    point = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(point)
+    for index in np.ndindex(point.shape):
+        old = point[index]
+        point[index] = old + h
+        plus = fn(point)
+        point[index] = old - h
+        minus = fn(point)
+        point[index] = old
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+
+
+def rel_error(a, b, ignore_below=0.0):
+    """``max(|a - b| / max(1e-8, |a| + |b|))`` over the entries whose absolute difference exceeds ``ignore_below``
+    (0.0 when there are none): the course's measure of agreement between two gradients."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    difference = np.abs(a - b)
+    relative = difference / np.maximum(1e-8, np.abs(a) + np.abs(b))
+    return float(np.max(relative, where=difference > ignore_below, initial=0.0))

@@ -15,7 +15,8 @@ Tolerances
 import numpy as np
 
 import solutions.linear_models as ref
-from autograder.grade.spec import FnRef, Spec, TestFailure, as_array, expect_close, local_fn
+from autograder.grade.spec import (FnRef, Spec, TestFailure, as_array, expect_close, local_fn, numeric_gradient,
+                                   rel_error)
 from autograder.worker.protocol import Unsupported
 
 spec = Spec("02_linear_models", {
@@ -29,7 +30,6 @@ spec = Spec("02_linear_models", {
     "cross_validation": "k-fold cross-validation",
 })
 
-H = 1e-5
 GRAD_REL_ERROR = 1e-6
 EXACT = 1e-9  # rtol of "exact" trajectory comparisons
 
@@ -37,8 +37,6 @@ EXACT = 1e-9  # rtol of "exact" trajectory comparisons
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _rel_error(a, b):
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 
 
 def _unpack(got, size, what):
@@ -68,16 +66,6 @@ def _expect_labels(got, want, what):
         raise TestFailure(f"{what} is wrong in {wrong} of {want.size} entries")
 
 
-def _numeric_grad(loss_of, x):
-    """Central differences of the scalar ``loss_of(x)`` (x is copied, never modified)."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[index] += H
-        minus[index] -= H
-        grad[index] = (loss_of(plus) - loss_of(minus)) / (2 * H)
-    return grad
 
 
 def _scalar(got, what):
@@ -169,12 +157,12 @@ def mse_gradient_matches_numeric_gradient(rng, student):
         theta = rng.normal(size=d + 1)
         _, dtheta = _unpack(student.mse_loss_and_grad(theta, X, y), 2, "mse_loss_and_grad")
         dtheta = as_array(dtheta, "dtheta")
-        numeric = _numeric_grad(
+        numeric = numeric_gradient(
             lambda t: _scalar(_unpack(student.mse_loss_and_grad(t, X, y), 2, "mse_loss_and_grad")[0], "the loss"),
             theta)
         if dtheta.shape != numeric.shape:
             raise TestFailure(f"dtheta has shape {dtheta.shape}; expected shape {numeric.shape}")
-        error = _rel_error(dtheta, numeric)
+        error = rel_error(dtheta, numeric)
         if not error < GRAD_REL_ERROR:
             raise TestFailure(f"dtheta differs from the numeric gradient of your loss (X of shape ({n}, {d})):"
                               f" relative error {error:.2e}, allowed {GRAD_REL_ERROR:g}")
@@ -371,10 +359,10 @@ def bce_gradient_matches_numeric_gradient(rng, student):
         def loss_of(p):
             return _scalar(_unpack(student.bce_loss(p[:-1], float(p[-1]), X, y), 3, "bce_loss")[0], "the loss")
 
-        numeric = _numeric_grad(loss_of, params)
+        numeric = numeric_gradient(loss_of, params)
         if analytic.shape != numeric.shape:
             raise TestFailure(f"dw has {analytic.size - 1} entries; expected {d}")
-        error = _rel_error(analytic, numeric)
+        error = rel_error(analytic, numeric)
         if not error < GRAD_REL_ERROR:
             worst = "db" if np.argmax(np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) +
                                                                                  np.abs(numeric))) == d else "dw"

@@ -20,10 +20,9 @@ import numpy as np
 
 import solutions.layers as ref
 from autograder.grade.spec import (FnRef, Spec, StudentCodeError, TestFailure, as_array, expect_close,
-                                   local_fn)
+                                   H, local_fn, numeric_gradient, rel_error)
 from autograder.worker.protocol import Unsupported
 
-H = 1e-5
 GRAD_TOL = 1e-4
 STD_TOL = 0.03
 MEAN_SIGMAS = 5.0  # |mean| / std may be at most 5 / sqrt(number of weights): five standard errors
@@ -83,23 +82,8 @@ def _with_zeros(rng, shape):
     return x
 
 
-def _rel_error(a, b):
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))) if np.size(a) else 0.0
 
 
-def _numeric_gradient(f, x):
-    """d f / d x of a scalar function by central differences, entry by entry (the check loops by design)."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + H
-        plus = f(x)
-        x[index] = old - H
-        minus = f(x)
-        x[index] = old
-        grad[index] = (plus - minus) / (2 * H)
-    return grad
 
 
 def _numeric_elementwise(forward, x, dout):
@@ -112,7 +96,7 @@ def expect_gradient(got, numeric, what, tol=GRAD_TOL):
     got = as_array(got, what)
     if got.shape != numeric.shape:
         raise TestFailure(f"{what} has shape {got.shape}; expected shape {numeric.shape}")
-    error = _rel_error(got, numeric)
+    error = rel_error(got, numeric)
     if not error <= tol:
         raise TestFailure(f"{what} disagrees with the numeric gradient (central differences, h = 1e-5): relative"
                           f" error {error:.2g}, allowed {tol:g}")
@@ -307,7 +291,7 @@ def _affine_gradients(rng, student, x_shape):
             return float(np.sum(ref.affine_forward(*args)[0] * dout))
         return f
 
-    numeric = [_numeric_gradient(loss(i), arg) for i, arg in enumerate((x, w, b))]
+    numeric = [numeric_gradient(loss(i), arg) for i, arg in enumerate((x, w, b))]
     return got, want, numeric
 
 
@@ -399,7 +383,7 @@ def mse_loss_gradient(rng, student):
             raise TestFailure(f"mse_loss should return the pair (loss, dpred); it returned a {_kind(got)}")
         what = f"dpred of mse_loss (predictions of shape {shape})"
         expect_close(got[1], ref.mse_loss(pred, target)[1], what)
-        expect_gradient(got[1], _numeric_gradient(lambda p: ref.mse_loss(p, target)[0], pred), what)
+        expect_gradient(got[1], numeric_gradient(lambda p: ref.mse_loss(p, target)[0], pred), what)
 
 
 # ------------------------------------------------------------------------------------------------ the graph
@@ -443,8 +427,8 @@ def graph_input_gradients(rng, student):
     """the gradients of L with respect to w0, w1, w2, x0, x1 match the reference and numeric derivatives"""
     w, x, got, want = _graph(rng, student)
     _expect_nodes(got, want, INPUT_GRADIENTS, "a gradient")
-    numeric = np.concatenate([_numeric_gradient(lambda v: ref.sigmoid_neuron_graph(v, x)["L"], w),
-                              _numeric_gradient(lambda v: ref.sigmoid_neuron_graph(w, v)["L"], x)])
+    numeric = np.concatenate([numeric_gradient(lambda v: ref.sigmoid_neuron_graph(v, x)["L"], w),
+                              numeric_gradient(lambda v: ref.sigmoid_neuron_graph(w, v)["L"], x)])
     expect_gradient(np.array([float(as_array(got[k], f"graph[{k!r}]", allow_scalar=True)) for k in INPUT_GRADIENTS]),
                     numeric, "the vector of input gradients (dw0, dw1, dw2, dx0, dx1)")
 
@@ -497,7 +481,7 @@ def _expect_mlp_gradients(student, params, X, y, reg, what, numeric=True):
             def loss_at(value, key=key):
                 return ref.mlp_loss({**params, key: value}, X, y, reg)[0]
 
-            expect_gradient(grads[key], _numeric_gradient(loss_at, params[key]), f"grads[{key!r}] ({what})")
+            expect_gradient(grads[key], numeric_gradient(loss_at, params[key]), f"grads[{key!r}] ({what})")
 
 
 def _two_layer(rng):
