@@ -27,9 +27,24 @@ def dlcv(*args, cwd=ROOT):
 
 
 def test_definitions_are_kept_and_top_level_work_is_dropped_with_line_numbers():
-    source = "import numpy as np\nX = 3\nY = np.zeros(3)\ntrain_for_hours()\n\n@decorator\ndef f(x):\n    return x\n"
+    source = ("import numpy as np\nX = 3\nY = np.zeros(3)\nW = train_for_hours()\nplot(W)\n\n@decorator\n"
+              "def f(x):\n    return x\n")
     kept = definitions_only(source).splitlines()
-    assert kept == ["import numpy as np", "X = 3", "", "", "", "@decorator", "def f(x):", "    return x"]
+    assert kept == ["import numpy as np", "X = 3", "Y = np.zeros(3)", "", "", "", "@decorator", "def f(x):",
+                    "    return x"]
+
+
+def test_lambdas_aliases_and_guarded_definitions_count_as_definitions():
+    source = ("f = lambda x: x**2\ngradient_descent = my_descent\nEPS = math.sqrt(2) * 1e-5\n"
+              "if USE_FAST:\n    def g(x):\n        return x\nelse:\n    run_experiment()\n"
+              "try:\n    import torch\nexcept ImportError:\n    torch = None\n"
+              "for i in range(3):\n    def h(): pass\n")
+    kept = definitions_only(source)
+    namespace = {"my_descent": abs, "math": __import__("math"), "USE_FAST": True}
+    exec(kept, namespace)
+    assert namespace["f"](3) == 9 and namespace["gradient_descent"] is abs and namespace["g"](2) == 2
+    assert "run_experiment" not in kept and "h" not in namespace
+    assert kept.splitlines()[4].strip() == "def g(x):"  # guarded blocks stay on their lines
 
 
 def test_magics_and_syntax_errors_do_not_hide_the_other_cells(tmp_path):

@@ -35,7 +35,7 @@ def _source_text(source):
 
 
 def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
-    """Parse ``path`` as a Jupyter notebook and return ``(code cell sources, metadata)``.
+    """Parse ``path`` as a Jupyter notebook and return ``(code cell sources, metadata.dlcv, problems)``.
 
     Accepts nbformat 4 and the older nbformat 3 (worksheets). Raises :class:`NotGradable` with a student-facing
     reason for anything else.
@@ -50,7 +50,7 @@ def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
         )
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark some editors add is not an error
     except UnicodeDecodeError:
         raise NotGradable("the file is not a Jupyter notebook (it is not even text); submit the .ipynb file") from None
     try:
@@ -73,13 +73,16 @@ def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
         raise NotGradable(f"the file is JSON but not a Jupyter notebook of a known format (nbformat {version!r})")
     if not isinstance(cells, list):
         raise NotGradable("the notebook has no list of cells")
-    sources = []
+    sources, problems = [], []
     for number, cell in enumerate(cells):
         if isinstance(cell, dict) and cell.get(kind) == "code":
-            sources.append((number, _source_text(cell.get(key, ""))))
+            try:
+                sources.append((number, _source_text(cell.get(key, ""))))
+            except NotGradable as error:  # one damaged cell costs only what it defines
+                problems.append(f"code cell {number + 1} was skipped: {error}")
     metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
     dlcv = metadata.get("dlcv") if isinstance(metadata.get("dlcv"), dict) else {}
-    return sources, dlcv
+    return sources, dlcv, problems
 
 
 def _ipython_to_python(source):
@@ -91,22 +94,92 @@ def _ipython_to_python(source):
     return TransformerManager().transform_cell(source)
 
 
-def _is_definition(node):
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
-        return True
-    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if all(isinstance(t, ast.Name) for t in targets):
-            try:
-                ast.literal_eval(node.value)
-                return True
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+# Calls allowed in a kept assignment: cheap, side-effect-free builders of constants. A call of anything else (a
+# training loop, a plot) makes the statement a computation, which grading does not need.
+_SAFE_CALL_ROOTS = frozenset({"np", "numpy", "math"})
+_SAFE_BUILTINS = frozenset({"abs", "bool", "complex", "dict", "float", "frozenset", "int", "len", "list", "max",
+                            "min", "range", "round", "set", "sorted", "str", "sum", "tuple", "zip"})
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+
+
+def _call_root(func):
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return func.id if isinstance(func, ast.Name) else None
+
+
+def _is_cheap(expr):
+    """Whether evaluating ``expr`` only builds a constant: every call is NumPy's, math's or a simple builtin's."""
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Lambda):
+            continue  # its body runs only when called
+        if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+            return False
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name):
+                if func.id not in _SAFE_BUILTINS:
+                    return False
+            elif _call_root(func) not in _SAFE_CALL_ROOTS:
                 return False
+        pending.extend(ast.iter_child_nodes(node))
+    return True
+
+
+def _is_name_target(target):
+    if isinstance(target, ast.Name):
+        return True
+    return isinstance(target, (ast.Tuple, ast.List)) and all(_is_name_target(t) for t in target.elts)
+
+
+def _is_definition(node):
+    """Definitions, imports, and assignments of cheap values to plain names (constants, aliases, lambdas)."""
+    if isinstance(node, _DEFINITIONS):
+        return True
+    if isinstance(node, ast.Assign):
+        return all(_is_name_target(t) for t in node.targets) and _is_cheap(node.value)
+    if isinstance(node, ast.AnnAssign):
+        return node.value is not None and _is_name_target(node.target) and _is_cheap(node.value)
     return False
+
+
+def _filtered_body(body):
+    """The definitions inside a compound statement's block, recursively; ``[ast.Pass()]`` if none."""
+    kept = []
+    for node in body:
+        if _is_definition(node):
+            kept.append(node)
+        else:
+            inner = _filtered_compound(node)
+            if inner is not None:
+                kept.append(inner)
+    return kept
+
+
+def _filtered_compound(node):
+    """An ``if`` / ``try`` / ``with`` that holds definitions, reduced to them; None if it holds none (or its
+    condition is a computation)."""
+    if isinstance(node, ast.If) and _is_cheap(node.test):
+        body, orelse = _filtered_body(node.body), _filtered_body(node.orelse)
+        if body or orelse:
+            return ast.If(test=node.test, body=body or [ast.Pass()], orelse=orelse)
+    elif isinstance(node, ast.Try):
+        body = _filtered_body(node.body)
+        handlers = [ast.ExceptHandler(type=h.type, name=h.name, body=_filtered_body(h.body) or [ast.Pass()])
+                    for h in node.handlers]
+        orelse, final = _filtered_body(node.orelse), _filtered_body(node.finalbody)
+        if body or orelse or final or any(not isinstance(h.body[0], ast.Pass) for h in handlers):
+            return ast.Try(body=body or [ast.Pass()], handlers=handlers, orelse=orelse, finalbody=final)
+    return None
 
 
 def definitions_only(source):
     """Keep the top-level definitions of ``source``, blanking other lines so line numbers stay the same.
+
+    Definitions inside a top-level ``if`` or ``try`` (e.g. a function defined in a guarded block) are kept too,
+    rewritten to hold only their definitions; they start on their original line.
 
     Raises
     ------
@@ -117,9 +190,16 @@ def definitions_only(source):
     lines = source.splitlines()
     keep = [""] * len(lines)
     for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         if _is_definition(node):
-            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             keep[first - 1:node.end_lineno] = lines[first - 1:node.end_lineno]
+            continue
+        reduced = _filtered_compound(node)
+        if reduced is not None:
+            text = [line for line in ast.unparse(ast.fix_missing_locations(reduced)).splitlines() if line.strip()]
+            span = node.end_lineno - first + 1
+            keep[first - 1:node.end_lineno] = text[:span - 1] + ["\n".join(text[span - 1:])] if len(text) > span \
+                else text + [""] * (span - len(text))
     return "\n".join(keep)
 
 
@@ -131,8 +211,8 @@ def program_from_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
     NotGradable
         When the file is not a notebook we can read.
     """
-    sources, dlcv = read_notebook(path, max_bytes)
-    program = Program(metadata=dlcv)
+    sources, dlcv, problems = read_notebook(path, max_bytes)
+    program = Program(metadata=dlcv, problems=problems)
     for number, source in sources:
         try:
             python = _ipython_to_python(source)
