@@ -105,8 +105,9 @@ def _kill_uid(uid):
 class Runtime:
     """A read-only folder holding the worker's code, shared by all workers of a grading run."""
 
-    def __init__(self, hide=()):
+    def __init__(self, hide=(), expose=()):
         self.dir = Path(tempfile.mkdtemp(prefix="dlcv-runtime-"))
+        self.expose = sorted({str(Path(p).resolve()) for p in expose})
         target = self.dir / "dlcv_worker"
         shutil.copytree(WORKER_PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__"))
         os.chmod(self.dir, 0o755)
@@ -133,7 +134,7 @@ class Worker:
         self.limits = limits
         self.uid = _UIDS.take() if os.geteuid() == 0 else None
         self.scratch = Path(tempfile.mkdtemp(prefix="dlcv-work-"))
-        config = {"hide": runtime.hide, "limits": limits.to_config(), "uid": self.uid,
+        config = {"hide": runtime.hide, "expose": runtime.expose, "limits": limits.to_config(), "uid": self.uid,
                   "workdir": str(self.scratch), "namespaces": namespaces}
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "HOME": "/tmp"}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.grade.batch import paths_to_expose, paths_to_hide
 from autograder.grade.runner import grade_submission
 from autograder.grade.submissions import Submission
 from autograder.sandbox import Limits, Runtime
@@ -64,8 +65,9 @@ def grade_notebook(nb, lab, tmp_path, student="student", seed=None, limits=None,
     else:
         path = Path(tmp_path) / f"{student}_{lab}.ipynb"
         nbformat.write(nb, path)
-    with Runtime(hide=[str(ROOT / "autograder"), str(ROOT / "solutions"), str(Path(tmp_path))]) as runtime:
-        return grade_submission(Submission(path, student, lab), runtime, limits or Limits(), seed, namespaces)
+    submission = Submission(path, student, lab)
+    with Runtime(hide=paths_to_hide(tmp_path, [submission]), expose=paths_to_expose()) as runtime:
+        return grade_submission(submission, runtime, limits or Limits(), seed, namespaces)
 
 
 def exercise_scores(results):

@@ -117,7 +117,7 @@ def test_the_sandbox_cannot_read_the_reference_module(tmp_path):
     assert "raised" in message and ("Error" in message)
     protections = results["extra_data"]["protections"]
     assert protections["network_namespace"] and protections["private_tmp"] and protections["unprivileged_user"]
-    assert str(ROOT / "solutions") in protections["hidden_paths"]
+    assert str(ROOT) in protections["hidden_paths"]  # the whole repository: solutions, specs, .git
 
 
 def _batch(tmp_path):

@@ -6,6 +6,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from autograder.grade.batch import paths_to_expose, paths_to_hide
 from autograder.sandbox import Limits, Runtime, Worker
 from autograder.worker import protocol
 from helpers import ROOT
@@ -19,7 +20,7 @@ def run_in_sandbox(tmp_path):
     workers = []
 
     def run(source, limits=Limits(test_seconds=5), namespaces=True):
-        runtime = Runtime(hide=[str(ROOT / "solutions"), str(ROOT / "autograder"), str(tmp_path)])
+        runtime = Runtime(hide=paths_to_hide(tmp_path, []), expose=paths_to_expose())
         worker = Worker(runtime, limits, namespaces)
         workers.append((worker, runtime))
         reply = worker.request({"op": "load", "cells": [[1, textwrap.dedent(source)]]}, 10)
@@ -78,6 +79,7 @@ def test_tmp_is_private_and_bounded(run_in_sandbox, tmp_path):
 def test_hidden_paths_are_empty_and_the_environment_is_scrubbed(run_in_sandbox):
     value, _ = run_in_sandbox(f"""
         import os
+        import numpy as np
         def probe():
             try:
                 listing = os.listdir({str(ROOT / 'autograder' / 'hidden')!r})
@@ -88,11 +90,19 @@ def test_hidden_paths_are_empty_and_the_environment_is_scrubbed(run_in_sandbox):
                 imported = "imported"
             except (ImportError, OSError) as error:
                 imported = type(error).__name__
-            return {{"hidden": listing, "import": imported, "env": sorted(os.environ)}}
+            try:
+                os.listdir({str(ROOT / '.git')!r})
+                git = "listed"
+            except OSError as error:
+                git = type(error).__name__
+            import labkit  # public code stays importable
+            return {{"hidden": listing, "import": imported, "env": sorted(os.environ), "git": git,
+                     "labkit": labkit.rel_error(np.ones(2), np.ones(2))}}
         """)
     assert value["hidden"] in ("PermissionError", "FileNotFoundError", [])
     assert value["import"] in ("ModuleNotFoundError", "ImportError", "PermissionError")
     assert not {"PYTHONPATH", "VIRTUAL_ENV", "USER", "SUDO_USER"} & set(value["env"])
+    assert value["git"] != "listed" and value["labkit"] == 0.0
 
 
 def test_resource_limits_stop_memory_and_process_bombs(run_in_sandbox):

@@ -1,7 +1,6 @@
 """Grade many submissions: a pool of grading threads (each drives its own sandboxed worker), resumable."""
 
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,26 +21,27 @@ class BatchOutcome:
 
 
 def paths_to_hide(out_dir, submissions):
-    """Folders the worker must not see: the reference solutions, the grader with its hidden specs, the output
-    folder and every folder holding submissions."""
+    """What the worker must not see: the instructor's repository (reference solutions, hidden specs, the grader,
+    its git history), or where the packages are installed without one the ``solutions`` and ``autograder``
+    packages; the output folder; every folder holding submissions. The Python installation stays reachable."""
     import autograder
     import solutions
 
-    hide = {Path(autograder.__file__).parent, Path(solutions.__file__).parent, Path(out_dir)}
-    project_root = Path(autograder.__file__).resolve().parent.parent
-    for extra in ("tests", "examples", "benchmarks"):
-        if (project_root / extra).is_dir():
-            hide.add(project_root / extra)
-    for sub in submissions:  # hide each submission's folder, or the file itself where that folder holds Python
-        folder = sub.path.resolve().parent
-        hide.add(sub.path if _holds_interpreter(folder) else folder)
-    return sorted(str(p.resolve()) for p in hide if not _holds_interpreter(p.resolve()) or p.is_file())
+    root = Path(autograder.__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() or (root / ".git").exists():
+        hide = {root}
+    else:
+        hide = {Path(autograder.__file__).parent, Path(solutions.__file__).parent}
+    hide.add(Path(out_dir))
+    hide |= {s.path.resolve().parent for s in submissions}
+    return sorted(str(p.resolve()) for p in hide)
 
 
-def _holds_interpreter(path):
-    """Whether hiding ``path`` would hide the Python installation the worker runs on."""
-    prefix = Path(sys.prefix).resolve()
-    return path == prefix or path in prefix.parents
+def paths_to_expose():
+    """Public code the worker may import even when it sits inside a hidden folder: labkit."""
+    import labkit
+
+    return [str(Path(labkit.__file__).resolve().parent)]
 
 
 def _grade_safely(submission, runtime, limits, seed, namespaces):
@@ -87,7 +87,7 @@ def grade_batch(submissions, out_dir, jobs=1, limits=Limits(), seed=None, force=
             todo.append(sub)
     if not todo:
         return outcome
-    with Runtime(hide=paths_to_hide(out_dir, todo)) as runtime:
+    with Runtime(hide=paths_to_hide(out_dir, submissions), expose=paths_to_expose()) as runtime:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = {pool.submit(_grade_safely, sub, runtime, limits, seed, namespaces): sub for sub in todo}
             for future in as_completed(futures):

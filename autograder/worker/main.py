@@ -21,9 +21,8 @@ import numpy as np
 
 from . import protocol, testfns
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 1, 2, 4, 0x4000, 0x40000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 0x1000, 0x2000, 0x4000, 0x40000
 # Heavy packages that graded functions almost never use: imported lazily, so `import matplotlib.pyplot as plt`
 # in a notebook's first cell costs nothing unless a function really draws.
 LAZY_PACKAGES = frozenset({"matplotlib", "IPython", "tqdm", "sklearn", "scipy", "pandas", "seaborn", "labkit",
@@ -56,29 +55,56 @@ def _mount(libc, source, target, fstype, flags, data):
         raise OSError(ctypes.get_errno(), f"mount {target}")
 
 
+def _inside(path, folder):
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
 def _isolate_filesystem_and_network(config, active):
-    """As root: new mount and network namespaces, empty mounts over hidden paths, a private /tmp."""
+    """As root: new mount, network and IPC namespaces; empty mounts over hidden paths and over folders the
+    private user may not enter; a private, size-limited /tmp. What the worker itself needs (the interpreter, the
+    virtual environment, public packages) is moved back into place inside the empty mounts."""
     libc = _libc()
-    if libc.unshare(CLONE_NEWNS | CLONE_NEWNET) != 0:
+    if libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC) != 0:
         raise OSError(ctypes.get_errno(), "unshare")
     active["network_namespace"] = True
+    active["ipc_namespace"] = True
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, None)
-    hidden = []
-    for path in config["hide"]:
-        if os.path.isdir(path):
-            _mount(libc, "none", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000")
-            hidden.append(path)
-        elif os.path.isfile(path):
-            _mount(libc, "/dev/null", path, None, 0x1000, None)  # MS_BIND
-            hidden.append(path)
-    active["hidden_paths"] = hidden
+
     tmp_size = f"size={config['limits']['disk_bytes']},mode=1777"
-    for path in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(path):
+    for path in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+        if os.path.isdir(path) and not os.path.islink(path):
             _mount(libc, "none", path, "tmpfs", MS_NOSUID | MS_NODEV, tmp_size)
     active["private_tmp"] = True
+
+    keep = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable),
+                                                 *config.get("expose", ())) if os.path.exists(p)})
+    hide = [p for p in config["hide"] if os.path.exists(p)]
+    hide = [p for p in hide if not any(_inside(p, other) and p != other for other in hide)]  # outermost only
+    covers = list(hide)
     if config.get("uid") is not None:
-        _expose_interpreter(libc)
+        covers += [c for c in (_first_closed_ancestor(k) for k in keep) if c is not None and c not in keep]
+    staged = []
+    for number, path in enumerate(keep):
+        if any(_inside(path, cover) and path != cover for cover in covers):
+            stage = f"/tmp/.dlcv-keep-{number}"
+            os.makedirs(stage)
+            _mount(libc, path, stage, None, MS_BIND | MS_REC, None)
+            staged.append((stage, path))
+    hidden = []
+    for cover in sorted(set(covers), key=len):
+        holds_kept = any(_inside(path, cover) for _, path in staged)
+        if os.path.isfile(cover):
+            _mount(libc, "/dev/null", cover, None, MS_BIND, None)
+        elif holds_kept:  # an empty folder holding only the way down to what is kept
+            _mount(libc, "none", cover, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+        else:
+            _mount(libc, "none", cover, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000")
+        if cover in hide:
+            hidden.append(cover)
+    for stage, path in staged:
+        os.makedirs(path, exist_ok=True)
+        _mount(libc, stage, path, None, MS_MOVE, None)
+    active["hidden_paths"] = hidden
 
 
 def _first_closed_ancestor(path):
@@ -89,26 +115,6 @@ def _first_closed_ancestor(path):
         if os.path.isdir(current) and not os.stat(current).st_mode & 0o001:
             return current
     return None
-
-
-def _expose_interpreter(libc):
-    """Let the unprivileged user reach Python's own files when they sit below a closed folder (e.g. a pyenv
-    under /root): in this mount namespace only, the closed folder is replaced by an empty one that holds just
-    the way to the interpreter, so the rest of it stays out of reach."""
-    MS_BIND, MS_MOVE = 0x1000, 0x2000
-    needed = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable))})
-    for number, path in enumerate(needed):
-        for _ in range(8):
-            closed = _first_closed_ancestor(path)
-            if closed is None or closed == path:
-                break
-            child = os.path.join(closed, os.path.relpath(path, closed).split(os.sep)[0])
-            stage = f"/tmp/.dlcv-stage-{number}"
-            os.makedirs(stage, exist_ok=True)
-            _mount(libc, child, stage, None, MS_BIND | MS_REC, None)
-            _mount(libc, "none", closed, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=755")
-            os.makedirs(child, exist_ok=True)
-            _mount(libc, stage, child, None, MS_MOVE, None)
 
 
 def _apply_limits(limits, active):
