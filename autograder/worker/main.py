@@ -6,10 +6,10 @@ and applies every protection it can (namespaces, hidden paths, a private /tmp, r
 user). Its first message reports which protections are active.
 """
 
+import ast
 import ctypes
 import ctypes.util
-import importlib.abc
-import importlib.util
+import importlib
 import json
 import os
 import resource
@@ -23,25 +23,78 @@ from . import protocol, testfns
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 0x1000, 0x2000, 0x4000, 0x40000
-# Heavy packages that graded functions almost never use: imported lazily, so `import matplotlib.pyplot as plt`
-# in a notebook's first cell costs nothing unless a function really draws.
-LAZY_PACKAGES = frozenset({"matplotlib", "IPython", "tqdm", "sklearn", "scipy", "pandas", "seaborn", "labkit",
-                           "ipywidgets", "torch", "PIL"})
+# Heavy packages that graded functions almost never use: a notebook's top-level `import matplotlib.pyplot as plt`
+# binds a stand-in that imports the real module the first time it is used, so it costs nothing unless a graded
+# function really draws (a plain import of pyplot takes most of a second).
+DEFERRED_PACKAGES = frozenset({"matplotlib", "IPython", "tqdm", "sklearn", "scipy", "pandas", "seaborn",
+                               "ipywidgets", "torch", "PIL"})
 
 
-class _LazyFinder(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname, path, target=None):
-        if fullname.partition(".")[0] not in LAZY_PACKAGES:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = importlib.util.LazyLoader(spec.loader)
-                return spec
-        return None
+class _Deferred:
+    """Stands for a module or a name imported from one until first use, then forwards everything to it."""
+
+    __slots__ = ("_dlcv_resolve",)
+
+    def __init__(self, resolve):
+        object.__setattr__(self, "_dlcv_resolve", resolve)
+
+    def __getattr__(self, name):
+        return getattr(self._dlcv_resolve(), name)
+
+    def __call__(self, *args, **kwargs):
+        return self._dlcv_resolve()(*args, **kwargs)
+
+    def __repr__(self):
+        return repr(self._dlcv_resolve())
+
+
+def _defer_module(name, aliased):
+    """``import name as x`` binds ``name`` itself; ``import a.b`` binds the top package ``a``."""
+    def resolve():
+        module = importlib.import_module(name)
+        return module if aliased else importlib.import_module(name.partition(".")[0])
+    return _Deferred(resolve)
+
+
+def _defer_name(module, name):
+    """``from module import name``: an attribute, or a submodule not imported yet."""
+    def resolve():
+        parent = importlib.import_module(module)
+        try:
+            return getattr(parent, name)
+        except AttributeError:
+            return importlib.import_module(f"{module}.{name}")
+    return _Deferred(resolve)
+
+
+def _deferred_imports(body):
+    """Rewrite top-level imports of DEFERRED_PACKAGES (also inside if/try blocks) into stand-in assignments."""
+    rewritten = []
+    for node in body:
+        if isinstance(node, ast.Import) and any(a.name.partition(".")[0] in DEFERRED_PACKAGES for a in node.names):
+            for alias in node.names:
+                if alias.name.partition(".")[0] in DEFERRED_PACKAGES:
+                    target = alias.asname or alias.name.partition(".")[0]
+                    call = ast.Call(ast.Name("__dlcv_defer_module__", ast.Load()),
+                                    [ast.Constant(alias.name), ast.Constant(alias.asname is not None)], [])
+                    rewritten.append(ast.copy_location(ast.Assign([ast.Name(target, ast.Store())], call), node))
+                else:
+                    rewritten.append(ast.copy_location(ast.Import([alias]), node))
+        elif (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+              and node.module.partition(".")[0] in DEFERRED_PACKAGES and all(a.name != "*" for a in node.names)):
+            for alias in node.names:
+                call = ast.Call(ast.Name("__dlcv_defer_name__", ast.Load()),
+                                [ast.Constant(node.module), ast.Constant(alias.name)], [])
+                target = ast.Name(alias.asname or alias.name, ast.Store())
+                rewritten.append(ast.copy_location(ast.Assign([target], call), node))
+        else:
+            for field in ("body", "orelse", "finalbody"):
+                if isinstance(node, (ast.If, ast.Try)) and getattr(node, field, None):
+                    setattr(node, field, _deferred_imports(getattr(node, field)))
+            for handler in getattr(node, "handlers", []):
+                handler.body = _deferred_imports(handler.body)
+            rewritten.append(node)
+    return rewritten
 
 
 def _libc():
@@ -57,6 +110,12 @@ def _mount(libc, source, target, fstype, flags, data):
 
 def _inside(path, folder):
     return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _kept_paths(config):
+    """What the worker needs even inside hidden folders: the interpreter, the environment, exposed packages."""
+    paths = (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable), *config.get("expose", ()))
+    return sorted({os.path.realpath(p) for p in paths if os.path.exists(p)})
 
 
 def _isolate_filesystem_and_network(config, active):
@@ -76,8 +135,7 @@ def _isolate_filesystem_and_network(config, active):
             _mount(libc, "none", path, "tmpfs", MS_NOSUID | MS_NODEV, tmp_size)
     active["private_tmp"] = True
 
-    keep = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable),
-                                                 *config.get("expose", ())) if os.path.exists(p)})
+    keep = _kept_paths(config)
     hide = [p for p in config["hide"] if os.path.exists(p)]
     hide = [p for p in hide if not any(_inside(p, other) and p != other for other in hide)]  # outermost only
     covers = list(hide)
@@ -177,8 +235,9 @@ def boot(config):
             _drop_privileges(config["uid"], active)
         except OSError as error:
             errors["unprivileged_user"] = str(error)
-    sys.path[:] = [p for p in sys.path if p and not any(p.startswith(h) for h in config["hide"])]
-    sys.meta_path.insert(0, _LazyFinder())
+    keep = _kept_paths(config)
+    sys.path[:] = [p for p in sys.path if p and (any(_inside(os.path.realpath(p), k) for k in keep)
+                                                  or not any(_inside(os.path.realpath(p), h) for h in config["hide"]))]
     if errors:
         active["errors"] = errors
     return read_fd, write_fd, active
@@ -201,8 +260,10 @@ def _load(namespace, cells):
     errors = []
     for index, source in cells:
         try:
-            code = compile(source, f"<cell {index}>", "exec")
-            exec(code, namespace)
+            filename = f"<cell {index}>"
+            tree = ast.parse(source, filename)
+            tree.body = _deferred_imports(tree.body)
+            exec(compile(ast.fix_missing_locations(tree), filename, "exec"), namespace)
         except BaseException as error:  # noqa: BLE001 - student code may raise anything, even SystemExit
             errors.append({"cell": index, "error": _describe_exception(error), "traceback": _student_traceback(error)})
     defined = sorted(name for name, value in namespace.items() if not name.startswith("__") and callable(value))
@@ -225,7 +286,8 @@ def _call(namespace, message):
 
 
 def serve(read_fd, write_fd, active):
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "__dlcv_defer_module__": _defer_module,
+                 "__dlcv_defer_name__": _defer_name}
     protocol.write_frame(write_fd, {"ok": True, "hello": active, "pid": os.getpid()})
     while True:
         try:
