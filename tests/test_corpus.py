@@ -15,8 +15,9 @@ submissions and the output folder would go untested.
 ``--submission-timeout 10`` (the README's default is 120 s) keeps attacks that sleep or spin from burning minutes:
 loading a notebook has its own fixed 20 s limit, so one sleeping at load would otherwise cost the full 120 s.
 
-Grader holes found by the corpus and not fixed yet are listed in ``KNOWN_HOLES`` (strict xfail: when the grader is
-fixed the test passes, pytest reports XPASS as a failure, and the entry must go).
+Grader holes found by the corpus and not fixed when it was written are listed in ``KNOWN_HOLES``: their tests are
+expected failures (xfail), so the suite stays green while the grader is hardened; a hole that gets fixed shows up as
+XPASS in the summary (``-ra``), and its entry should then go, so that the test guards the fix.
 """
 
 import csv
@@ -24,6 +25,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -44,7 +46,7 @@ _spec.loader.exec_module(corpus)
 LAB = corpus.LAB
 IS_ROOT = os.geteuid() == 0
 TEST_TIMEOUT, SUBMISSION_TIMEOUT = 2, 10
-IDLE_LIMIT = SUBMISSION_TIMEOUT + 20  # no new results.json for this long while the CLI runs: the batch is stuck
+IDLE_LIMIT = SUBMISSION_TIMEOUT + 30  # no new results.json for this long while the CLI runs: the batch is stuck
 HARD_LIMIT = 240                      # seconds; a batch still running then is killed and reported as hung
 GRADER_RSS_LIMIT_MB = 1024            # peak memory of the trusted grader process (it has no rlimit of its own)
 HONEST = {"honest-full": (ROOT / "solutions" / "notebooks" / f"{LAB}.ipynb", 29),
@@ -52,8 +54,8 @@ HONEST = {"honest-full": (ROOT / "solutions" / "notebooks" / f"{LAB}.ipynb", 29)
 
 pytestmark = pytest.mark.slow
 
-# Holes the corpus found in the grader (reported; see the report of the corpus commit). Keys are corpus students or
-# batch-level checks; remove an entry when the grader is fixed (the strict xfail turns into a failure then).
+# Holes the corpus found in the grader (reported with the corpus). Keys are corpus students or batch-level checks.
+# Remove an entry once its test shows XPASS: from then on the test guards the fix.
 KNOWN_HOLES = {
     "atk08-git-history": "the instructor's .git (next to .venv) is readable: the reference comes out of git objects",
     "atk11-other-students:resumed": "a rerun hides only the folders of the submissions it grades, not the others'",
@@ -63,6 +65,7 @@ KNOWN_HOLES = {
     "batch-finishes": "atk31-protocol-flood-hang hangs the grader thread forever (no results, no gradebook)",
     "nothing-left-behind": "the host's /run/lock is writable from the sandbox, SysV IPC objects outlive the worker",
     "grader-memory": "a worker reply is decoded whole: 30 MB of JSON costs the trusted grader gigabytes",
+    "mlf15-markdown-cell": "the rename hint for a missing chain_rule_derivative names numerical_derivative",
     "mlf05-utf8-bom": "a UTF-8 byte-order mark makes the correct notebook ungradable (JSON error)",
     "mlf17-source-not-text": "one non-text cell source makes the whole notebook ungradable",
     "mlf20-lambda-function": "a function assigned as a lambda is dropped by the extractor",
@@ -74,7 +77,7 @@ KNOWN_HOLES = {
 
 
 def known(key):
-    return [pytest.mark.xfail(reason=f"grader hole: {KNOWN_HOLES[key]}", strict=True)] if key in KNOWN_HOLES else []
+    return [pytest.mark.xfail(reason=f"grader hole: {KNOWN_HOLES[key]}", strict=False)] if key in KNOWN_HOLES else []
 
 
 # ---------------------------------------------------------------------------------------------- running a batch
@@ -97,7 +100,7 @@ class Batch:
 
     def summary(self):
         state = "HUNG and was killed" if self.hung else f"exit {self.returncode}"
-        return f"batch of {len(list(self.folder.glob('*.ipynb')))} in {self.seconds:.0f} s ({state})"
+        return f"batch of {len(list(self.folder.rglob('*.ipynb')))} in {self.seconds:.0f} s ({state})"
 
 
 def _pids_whose(predicate):
@@ -188,7 +191,7 @@ def _marker_files(extra_dirs=()):
                 found.append(path)
         except OSError:
             pass
-    return sorted(set(found))
+    return sorted({p.resolve() for p in found})  # /var/lock is /run/lock
 
 
 def _ipc_objects():
@@ -231,6 +234,18 @@ def _clean_host(extra_dirs=()):
         if MARKER in path.name:
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     _remove_ipc(_ipc_objects())
+
+
+OUTPUT_FILES = ("results.json", "feedback.md")  # what the grader writes per submission (README, "grade")
+
+
+def _grouped(items):
+    """Leftover descriptions with runs of digits folded, and a count per group."""
+    groups = {}
+    for item in items:
+        key = re.sub(r"\b\d+\b", "N", item)
+        groups[key] = groups.get(key, 0) + 1
+    return [f"{count} x {key}" if count > 1 else key for key, count in groups.items()]
 
 
 def _tree_digest(folder):
@@ -276,7 +291,7 @@ def attack_batch(course_base):
     processes = _pids_whose(_ours)
     markers = _marker_files([folder, out])
     ipc = _ipc_objects()
-    expected_files = {"gradebook.csv"} | {f"{s}/{LAB}/results.json" for s in batch.results}
+    expected_files = {"gradebook.csv"} | {f"{s}/{LAB}/{name}" for s in batch.results for name in OUTPUT_FILES}
     stray = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) if out.is_dir() else []
     batch.leftovers = ([f"process {pid} {comm!r}: {cmd}" for pid, comm, cmd in processes]
                        + [f"file {p}" for p in markers]
@@ -438,7 +453,9 @@ def test_attacks_leave_nothing_behind(attack_batch, key, request):
     (the attacks that write put the marker in every name and every line they write)."""
     for mark in known(key):
         request.applymarker(mark)
-    assert attack_batch.leftovers == [], f"{len(attack_batch.leftovers)} leftovers; {_attack_counts(attack_batch)}"
+    shown = "\n  ".join(_grouped(attack_batch.leftovers)[:40])
+    assert attack_batch.leftovers == [], \
+        f"{len(attack_batch.leftovers)} leftovers:\n  {shown}\n{_attack_counts(attack_batch)}"
 
 
 @pytest.mark.parametrize("key", ["grader-memory"], ids=lambda k: k)
@@ -472,6 +489,8 @@ def test_malformed_file_gets_the_fair_outcome(malformed_batch, spec):
         f"{spec.student}: got {results['score']:g} points, gradable={results['gradable']}; expected {spec.score:g}, "
         f"gradable={spec.gradable} ({spec.why}); it says {[s[:200] for s in said if s][:4]}; {counts}")
     assert any(spec.phrase in s for s in said), f"{spec.student}: nothing says {spec.phrase!r}: {said[:4]}"
+    for phrase in spec.forbid:
+        assert not any(phrase in s for s in said), f"{spec.student}: misleading {[s for s in said if phrase in s][:2]}"
     if not spec.gradable:
         assert results["reason"] and all(t["score"] == 0 for t in results["tests"])
 

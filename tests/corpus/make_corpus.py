@@ -86,6 +86,35 @@ def _shaped(name, args, fill=1e9, dtype=float):
 
 DELEGATE = every_function("return _copy({name!r})({call})")
 
+# Helpers of the attacks that write to the grader's end of the protocol pipe themselves.
+PIPE = r'''
+import json
+import os
+import stat
+import struct
+
+import numpy as np
+
+
+def _grader_pipe():  # the descriptor the worker writes its replies to: the only write-only pipe it holds
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode) and __import__("fcntl").fcntl(fd, 3) & 3 == os.O_WRONLY:
+                return fd
+        except OSError:
+            continue
+    raise RuntimeError("no pipe")
+
+
+def _frame(payload):
+    return struct.pack(">I", len(payload)) + payload
+
+
+def _send_and_die(raw):
+    os.write(_grader_pipe(), raw)
+    os._exit(0)
+'''
+
 # --------------------------------------------------------------------------------------------- shared snippets
 # Where a submission would look for things to copy: the worker's own command line (its config names every hidden
 # folder), the grader's command line, the interpreter's prefix (the instructor's checkout holds the .venv), the
@@ -364,8 +393,8 @@ class _AtLoad:
 
 # ---- reading what must stay hidden -------------------------------------------------------------------------
 
-attack(6, "import-reference", "import the reference module and the hidden tests (import, importlib, the editable "
-       "finder, spec_from_file_location) and delegate to them", needs_root=True, last=copying_attack(r'''
+attack(6, "import-reference", "import the reference module and the hidden tests (importlib.import_module, find_spec "
+       "through the editable-install finder) and delegate to them", needs_root=True, last=copying_attack(r'''
 def _find(notes):
     import importlib
     import importlib.util
@@ -530,8 +559,8 @@ def _find(notes):
     return None
 ''', load_budget=4), phrases=("nothing to copy",))
 
-attack(12, "sys-path-search", "walk sys.path, site-packages, .pth files and importlib.metadata for a copy of the "
-       "project (solutions, hidden tests, compiled .pyc)", needs_root=True, last=copying_attack(r'''
+attack(12, "sys-path-search", "walk every sys.path entry (site-packages included) and importlib.metadata's file "
+       "list for a copy of the project (solutions, hidden tests, compiled .pyc)", needs_root=True, last=copying_attack(r'''
 def _find(notes):
     import importlib.metadata
     import marshal
@@ -779,7 +808,7 @@ while True:
     except OSError:
         time.sleep(0.05)'''), phrases=("did not return within",))
 
-attack(22, "memory-bomb", "allocate 16 GiB at once, touch 256 MiB, then take 1 GiB after 1 GiB until memory runs "
+attack(22, "memory-bomb", "allocate 16 GiB at once, touch 64 MiB, then take 1 GiB after 1 GiB until memory runs "
        "out, at load and in every call", first=r'''
 import numpy as np
 
@@ -790,7 +819,7 @@ def _eat():
         hog.append(np.ones(2**31))  # 16 GiB at once
     except MemoryError:
         pass
-    hog.append(np.ones(2**25))  # 256 MiB really touched
+    hog.append(np.ones(2**23))  # 64 MiB really touched
     while True:
         hog.append(np.empty(2**27))  # 1 GiB more address space each round, until the limit
 
@@ -820,7 +849,7 @@ def _huge(name):
     if name == "df_2d":
         return {float(i): "converges" for i in range(1_000_000)}
     return np.zeros(5_000_000)
-""", last=every_function("return _huge({name!r})"), phrases=("has shape", "is a list", "cannot be sent back"))
+""", last=every_function("return _huge({name!r})"), phrases=("has shape", "is a list"))
 
 attack(24, "grader-cpu", "make the trusted grader loop: learning_rate_verdicts returns a dict with 200000 float "
        "keys, which the verdict tests scan key by key with np.isclose, outside any student time limit",
@@ -884,33 +913,7 @@ class _AtLoad:
 ''', last=every_function("_flood()\nreturn None"), phrases=("raised OSError",))
 
 attack(29, "protocol-garbage", "write raw bytes to the grader's pipe, then exit: random bytes, a 4 GB length header, "
-       "invalid UTF-8, 200000-deep JSON nesting, JSON that is not an object, a frame cut short", first=r"""
-import json
-import os
-import stat
-import struct
-
-import numpy as np
-
-
-def _grader_pipe():  # the descriptor the worker writes its replies to: the only write-only pipe it holds
-    for fd in range(3, 64):
-        try:
-            if stat.S_ISFIFO(os.fstat(fd).st_mode) and __import__("fcntl").fcntl(fd, 3) & 3 == os.O_WRONLY:
-                return fd
-        except OSError:
-            continue
-    raise RuntimeError("no pipe")
-
-
-def _frame(payload):
-    return struct.pack(">I", len(payload)) + payload
-
-
-def _send_and_die(raw):
-    os.write(_grader_pipe(), raw)
-    os._exit(0)
-
+       "invalid UTF-8, 200000-deep JSON nesting, JSON that is not an object, a frame cut short", first=PIPE + r"""
 
 def _garbage(name, x=None):
     # one kind per graded function, in the order the hidden tests call them; each kills its worker
@@ -929,33 +932,7 @@ def _garbage(name, x=None):
 
 attack(30, "protocol-forged-values", "write well-framed but lying replies to the grader's pipe, then exit: arrays "
        "whose shape overflows int64, a 2**70 dimension, object dtype, a function reference, broken base64, "
-       "fields of the wrong types", first=r"""
-import json
-import os
-import stat
-import struct
-
-import numpy as np
-
-
-def _grader_pipe():  # the descriptor the worker writes its replies to: the only write-only pipe it holds
-    for fd in range(3, 64):
-        try:
-            if stat.S_ISFIFO(os.fstat(fd).st_mode) and __import__("fcntl").fcntl(fd, 3) & 3 == os.O_WRONLY:
-                return fd
-        except OSError:
-            continue
-    raise RuntimeError("no pipe")
-
-
-def _frame(payload):
-    return struct.pack(">I", len(payload)) + payload
-
-
-def _send_and_die(raw):
-    os.write(_grader_pipe(), raw)
-    os._exit(0)
-
+       "fields of the wrong types", first=PIPE + r"""
 
 def _forge(name, args):
     # one lie per worker: the grader decodes it, the next call finds the worker gone, the one after starts a new
@@ -1448,8 +1425,8 @@ def _find(notes):
     return None
 '''), phrases=("nothing to copy",))
 
-attack(47, "privilege-escalation", "try setuid(0), sudo -n, su, every setuid binary, writing /etc/passwd, "
-       "loading a kernel module", needs_root=True, last=copying_attack(r'''
+attack(47, "privilege-escalation", "try setuid(0), sudo -n, su, mount, insmod, list the setuid binaries, append to "
+       "/etc/passwd", needs_root=True, last=copying_attack(r'''
 def _find(notes):
     import subprocess
     try:
@@ -1535,38 +1512,21 @@ def _crash(name):
 """, last=every_function("_crash({name!r})"), phrases=("the sandbox stopped",))
 
 attack(50, "grader-memory", "make the trusted grader parse a 30 MB reply of 10 million empty lists (the grader decodes "
-       "it before checking it), written straight to the grader's pipe", first=r"""
-import json
-import os
-import stat
-import struct
-
-import numpy as np
-
-
-def _grader_pipe():  # the descriptor the worker writes its replies to: the only write-only pipe it holds
-    for fd in range(3, 64):
-        try:
-            if stat.S_ISFIFO(os.fstat(fd).st_mode) and __import__("fcntl").fcntl(fd, 3) & 3 == os.O_WRONLY:
-                return fd
-        except OSError:
-            continue
-    raise RuntimeError("no pipe")
-
-
-def _frame(payload):
-    return struct.pack(">I", len(payload)) + payload
-
-
-def _send_and_die(raw):
-    os.write(_grader_pipe(), raw)
-    os._exit(0)
-
+       "it before checking it), written straight to the grader's pipe", first=PIPE + r"""
 
 
 def _bomb():
     _send_and_die(_frame(b'{"ok":true,"value":[' + b"[]," * 10_000_000 + b"[]]}"))
 """, last=every_function("_bomb()"), phrases=("is a list",))
+
+attack(51, "gil-stall", "stall every other grading thread of the batch: reply with 57 MB of JSON floats, which the "
+       "trusted grader parses while holding the interpreter lock (about 3 s a time); graded last, next to the "
+       "honest submissions", first=PIPE + r"""
+
+
+def _stall():
+    _send_and_die(_frame(b'{"ok":true,"value":[' + b"1.5," * 15_000_000 + b"1.5]}"))
+""", last=every_function("_stall()"), phrases=("is a list",))
 
 # --------------------------------------------------------------------------------------------- notebook helpers
 
@@ -1664,6 +1624,7 @@ class Malformed:
     why: str
     make: object = None          # fn() -> bytes
     at_test_time: bool = False   # too big to commit: the test builds it into its own tmp folder
+    forbid: tuple = ()           # must appear nowhere in what the student is told
 
     @property
     def student(self):
@@ -1959,9 +1920,9 @@ MALFORMED = [
               m_helpers),
     Malformed(15, "markdown-cell", "the chain-rule exercise cell turned into a markdown cell (code as text)",
               MAX_SCORE - 2, True, "`chain_rule_derivative` is not defined in your notebook",
-              "markdown does not run in Jupyter either: the 2 chain-rule points are lost", m_markdown),
-    Malformed(16, "huge-outputs", f"the solution notebook with ~{HUGE_MB} MB of image outputs (generated at test "
-              "time, not committed)", MAX_SCORE, True, "01_gradient_descent: 29 / 29",
+              "markdown does not run in Jupyter either: the 2 chain-rule points are lost; no hint may point at "
+              "another graded function", m_markdown, forbid=("did you rename it",)),
+    Malformed(16, "huge-outputs", f"the solution notebook with ~{HUGE_MB} MB of image outputs", MAX_SCORE, True, "01_gradient_descent: 29 / 29",
               "outputs are not graded; a big file under the size limit grades normally",
               huge_notebook_bytes, at_test_time=True),
     Malformed(17, "source-not-text", "one self-check cell's `source` is the number 42", MAX_SCORE, True,
@@ -2001,12 +1962,19 @@ MALFORMED = [
 
 def readme():
     rows = ["# Grader corpora (Lab 1, `01_gradient_descent`)", "",
-            "Generated by `python tests/corpus/make_corpus.py` (deterministic); graded by `tests/test_corpus.py`, "
-            "each corpus in one batch with the real CLI. Every attack is the student stub plus attack code and must "
-            "score no more than the stub (0 / 29); root-only attacks need the root protections and are left out "
-            "when the suite does not run as root. The attack batch also holds two honest submissions, "
-            "`honest-full` (the solution notebook, 29) and `honest-partial` (examples/submissions/bob, 23), copied "
-            "at test time.", "", "## attacks/", "",
+            "Made by `python tests/corpus/make_corpus.py` (deterministic; the tables in that file are also the "
+            "expectations) and graded by `tests/test_corpus.py`, each corpus in ONE batch with the real CLI "
+            "(`-j 2 --test-timeout 2 --submission-timeout 10`).", "",
+            "* Every attack is the student stub plus attack code (its first code cell says what it tries) and must "
+            "score no more than the stub (0 / 29), stay gradable, and have every test say why it failed. The batch "
+            "also holds `honest-full` (the solution notebook, 29) and `honest-partial` "
+            "(`examples/submissions/bob`, 23), copied at test time, which must be graded exactly as in a batch of "
+            "their own; nothing may be left behind (files, processes, SysV IPC objects) and the batch must finish. "
+            "As root the batch sits in a world-readable folder outside /tmp; attacks marked *root only* need the "
+            "root protections and are left out otherwise.",
+            "* Every malformed file must get the exact score and message a fair human grader would give.",
+            "* Holes found and not fixed yet are listed in `KNOWN_HOLES` in `tests/test_corpus.py` (expected failures, xfail; XPASS means fixed).",
+            "", "## attacks/", "",
             "| file | tries to | expected |", "|---|---|---|"]
     for spec in ATTACKS:
         root = " (root only)" if spec.needs_root else ""
