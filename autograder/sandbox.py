@@ -148,6 +148,7 @@ class Worker:
         )
         self._to_worker = self.process.stdin.fileno()
         self._from_worker = self.process.stdout.fileno()
+        os.set_blocking(self._to_worker, False)  # a worker that stops reading must not block the grader
         try:
             hello = self._receive(time.monotonic() + 30)
         except (protocol.WorkerTimeout, protocol.WorkerGone, protocol.ProtocolError) as error:
@@ -158,18 +159,31 @@ class Worker:
     def _receive(self, deadline):
         return protocol.read_frame(self._from_worker, deadline)
 
-    def request(self, message, seconds):
-        """Send ``message`` and wait ``seconds`` for the reply.
+    def request(self, message, seconds, on_callback=None):
+        """Send ``message`` and wait up to ``seconds`` in all for the reply.
+
+        While waiting, the worker may ask for values of test functions (``{"callback": i, "args": ...}``):
+        ``on_callback(frame)`` answers each with a frame to send back.
 
         Raises
         ------
         protocol.WorkerTimeout, protocol.WorkerGone, protocol.ProtocolError
         """
+        deadline = time.monotonic() + seconds
+        self._send(message, deadline)
+        while True:
+            reply = self._receive(deadline)
+            if "callback" not in reply:
+                return reply
+            if on_callback is None:
+                raise protocol.ProtocolError("unexpected callback")
+            self._send(on_callback(reply), deadline)
+
+    def _send(self, message, deadline):
         try:
-            protocol.write_frame(self._to_worker, message)
-        except (BrokenPipeError, OSError):
+            protocol.write_frame(self._to_worker, message, deadline)
+        except (BrokenPipeError, ConnectionError):
             raise protocol.WorkerGone() from None
-        return self._receive(time.monotonic() + seconds)
 
     def close(self):
         """Kill the worker, everything it started, and remove its scratch folder."""

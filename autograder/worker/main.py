@@ -19,7 +19,7 @@ import traceback
 
 import numpy as np
 
-from . import protocol, testfns
+from . import protocol
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 0x1000, 0x2000, 0x4000, 0x40000
@@ -270,12 +270,32 @@ def _load(namespace, cells):
     return {"ok": True, "errors": errors, "defined": defined}
 
 
-def _call(namespace, message):
+class _RemoteFunction:
+    """A hidden test's function, evaluated by the trusted grader: each call sends the arguments and waits."""
+
+    __slots__ = ("_index", "_channel")
+
+    def __init__(self, index, channel):
+        self._index, self._channel = index, channel
+
+    def __call__(self, *args):
+        read_fd, write_fd = self._channel
+        protocol.write_frame(write_fd, {"callback": self._index, "args": protocol.encode(list(args))})
+        reply = protocol.read_frame(read_fd)
+        if "error" in reply:
+            raise ValueError(f"the test function could not be evaluated: {reply['error']}")
+        return protocol.decode(reply.get("value"))
+
+    def __repr__(self):
+        return "<test function>"
+
+
+def _call(namespace, message, channel):
     fn = namespace.get(message["name"])
     if not callable(fn):
         return {"ok": False, "kind": "missing"}
-    args = protocol.decode(message["args"], testfns.build)
-    kwargs = protocol.decode(message["kwargs"], testfns.build)
+    args = protocol.decode(message["args"], lambda index: _RemoteFunction(index, channel))
+    kwargs = protocol.decode(message["kwargs"], lambda index: _RemoteFunction(index, channel))
     try:
         value = fn(*args, **kwargs)
         return {"ok": True, "value": protocol.encode(value)}
@@ -298,7 +318,7 @@ def serve(read_fd, write_fd, active):
         if op == "load":
             reply = _load(namespace, message["cells"])
         elif op == "call":
-            reply = _call(namespace, message)
+            reply = _call(namespace, message, (read_fd, write_fd))
         elif op == "bye":
             return
         else:

@@ -7,6 +7,7 @@ and the decoder checks every field, so a worker that lies can only produce wrong
 
 import base64
 import json
+import math
 import os
 import select
 import struct
@@ -14,7 +15,10 @@ import time
 
 import numpy as np
 
-MAX_FRAME_BYTES = 64 * 2**20
+from . import testfns
+
+MAX_FRAME_BYTES = 16 * 2**20  # bounds the trusted grader's memory per reply (JSON inflates)
+MAX_ITEMS = 100_000  # plain values in one message; arrays count once (their bytes are bounded by the frame)
 MAX_DEPTH = 16
 _HEADER = struct.Struct(">I")
 # Fixed-size numeric dtypes only: no object, string or void arrays ever cross the boundary.
@@ -48,7 +52,11 @@ class Unsupported:
 
 
 class FnRef:
-    """A reference to a test function of ``testfns`` with parameters, sent instead of a callable."""
+    """A test function or object of ``testfns`` with its parameters, sent instead of a callable.
+
+    On the wire a function is only a number (``{"__fn__": i}``: the worker calls back to evaluate it); an object
+    listed in ``testfns.BUILT_IN_WORKER`` travels with its parameters (``{"__obj__": [name, params]}``).
+    """
 
     def __init__(self, name, **params):
         self.name = name
@@ -61,14 +69,25 @@ class FnRef:
 # ---------------------------------------------------------------------------------------------- framing
 
 
-def write_frame(fd, message):
-    """Send one JSON message on file descriptor ``fd``."""
+def write_frame(fd, message, deadline=None):
+    """Send one JSON message on file descriptor ``fd``.
+
+    With a ``deadline`` (``time.monotonic()`` seconds) ``fd`` must be non-blocking: a peer that stops reading
+    then raises :class:`WorkerTimeout` instead of blocking the sender forever.
+    """
     data = json.dumps(message, separators=(",", ":"), allow_nan=True).encode("utf-8")
     if len(data) > MAX_FRAME_BYTES:
         raise ProtocolError(f"message of {len(data)} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
     payload = memoryview(_HEADER.pack(len(data)) + data)
     while payload:
-        written = os.write(fd, payload)
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise WorkerTimeout()
+        try:
+            written = os.write(fd, payload)
+        except BlockingIOError:
+            continue
         payload = payload[written:]
 
 
@@ -111,28 +130,48 @@ def _b64(data):
     return base64.b64encode(data).decode("ascii")
 
 
-def encode(value, depth=0):
-    """Plain-data form of ``value``. Exact types only; anything else becomes ``{"__unsupported__": type}``."""
+def encode(value, depth=0, functions=None):
+    """Plain-data form of ``value``. Exact types only; anything else becomes ``{"__unsupported__": type}``.
+
+    ``functions``, a list, collects the test functions (:class:`FnRef`) met on the way; each is sent as its
+    index in that list. Without it (in the worker) a FnRef is unsupported like any other object.
+    """
     if depth > MAX_DEPTH:
         return {"__unsupported__": "structure nested too deeply"}
     kind = type(value)
     if value is None or kind in (bool, int, float, str):
         return value
     if kind is list:
-        return [encode(item, depth + 1) for item in value]
+        return [encode(item, depth + 1, functions) for item in value]
     if kind is tuple:
-        return {"__tuple__": [encode(item, depth + 1) for item in value]}
+        return {"__tuple__": [encode(item, depth + 1, functions) for item in value]}
     if kind is dict:
-        return {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+        return {"__dict__": [[encode(k, depth + 1, functions), encode(v, depth + 1, functions)]
+                             for k, v in value.items()]}
     if kind is np.ndarray and value.dtype.str in ALLOWED_DTYPES:
         return {"__ndarray__": [value.dtype.str, list(value.shape), _b64(np.ascontiguousarray(value).tobytes())]}
     if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.str in ALLOWED_DTYPES:
         return {"__scalar__": [value.dtype.str, _b64(value.tobytes())]}
-    if isinstance(value, FnRef):
-        return {"__fn__": [value.name, encode(value.params, depth + 1)]}
+    if kind is FnRef and functions is not None:
+        if value.name in testfns.BUILT_IN_WORKER:
+            return {"__obj__": [value.name, encode(value.params, depth + 1)]}
+        functions.append(value)
+        return {"__fn__": len(functions) - 1}
     if kind is np.ndarray:
         return {"__unsupported__": f"ndarray of dtype {value.dtype}"}
     return {"__unsupported__": f"{kind.__module__}.{kind.__qualname__}"[:120]}
+
+
+class _Budget:
+    """Counts the plain values of one message against MAX_ITEMS."""
+
+    def __init__(self):
+        self.left = MAX_ITEMS
+
+    def spend(self):
+        self.left -= 1
+        if self.left < 0:
+            raise ProtocolError(f"more than {MAX_ITEMS} values in one message; return NumPy arrays instead")
 
 
 def _decode_array(fields, scalar):
@@ -152,43 +191,57 @@ def _decode_array(fields, scalar):
         data = base64.b64decode(data_field, validate=True)
     except ValueError:
         raise ProtocolError("array data is not base64") from None
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    if count * dtype.itemsize != len(data):
+    if math.prod(shape) * dtype.itemsize != len(data):  # Python integers: a huge shape cannot wrap around
         raise ProtocolError("array data does not match its shape and dtype")
     array = np.frombuffer(data, dtype=dtype).reshape(tuple(shape)).copy()
     return array[()] if scalar else array
 
 
-def decode(obj, resolve_fn=None, depth=0):
+def decode(obj, resolve_fn=None):
     """Python value of a plain-data form produced by :func:`encode`, checked field by field.
 
     Parameters
     ----------
     obj : JSON value
     resolve_fn : callable, optional
-        Turns ``(name, params)`` into a callable; only the worker passes one. Without it a function
-        reference is a protocol error.
+        Turns a function reference (its index) into a callable; only the worker passes one. Without it a
+        function or object reference is a protocol error.
+
+    Raises
+    ------
+    ProtocolError
+        For anything malformed, too deep or too large.
     """
+    try:
+        return _decode(obj, resolve_fn, 0, _Budget())
+    except (ValueError, TypeError, OverflowError, MemoryError) as error:  # a crafted value numpy itself rejects
+        if isinstance(error, ProtocolError):
+            raise
+        raise ProtocolError(f"malformed value ({type(error).__name__})") from None
+
+
+def _decode(obj, resolve_fn, depth, budget):
+    budget.spend()
     if depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
     if obj is None or type(obj) in (bool, int, float, str):
         return obj
     if type(obj) is list:
-        return [decode(item, resolve_fn, depth + 1) for item in obj]
+        return [_decode(item, resolve_fn, depth + 1, budget) for item in obj]
     if type(obj) is not dict or len(obj) != 1:
         raise ProtocolError("malformed value")
     (tag, fields), = obj.items()
     if tag == "__tuple__" and type(fields) is list:
-        return tuple(decode(item, resolve_fn, depth + 1) for item in fields)
+        return tuple(_decode(item, resolve_fn, depth + 1, budget) for item in fields)
     if tag == "__dict__" and type(fields) is list:
         result = {}
         for pair in fields:
             if type(pair) is not list or len(pair) != 2:
                 raise ProtocolError("malformed dict entry")
-            key = decode(pair[0], resolve_fn, depth + 1)
+            key = _decode(pair[0], resolve_fn, depth + 1, budget)
             if type(key) not in (str, int, float, bool, type(None)):
                 raise ProtocolError("dict keys must be plain scalars")
-            result[key] = decode(pair[1], resolve_fn, depth + 1)
+            result[key] = _decode(pair[1], resolve_fn, depth + 1, budget)
         return result
     if tag == "__ndarray__":
         return _decode_array(fields, scalar=False)
@@ -196,9 +249,11 @@ def decode(obj, resolve_fn=None, depth=0):
         return _decode_array(fields, scalar=True)
     if tag == "__unsupported__" and type(fields) is str:
         return Unsupported(fields[:120])
-    if tag == "__fn__" and resolve_fn is not None and type(fields) is list and len(fields) == 2:
-        params = decode(fields[1], resolve_fn, depth + 1)
-        if type(fields[0]) is not str or type(params) is not dict:
-            raise ProtocolError("malformed function reference")
-        return resolve_fn(fields[0], params)
+    if resolve_fn is not None and tag == "__fn__" and type(fields) is int:
+        return resolve_fn(fields)
+    if resolve_fn is not None and tag == "__obj__" and type(fields) is list and len(fields) == 2:
+        params = _decode(fields[1], resolve_fn, depth + 1, budget)
+        if fields[0] not in testfns.BUILT_IN_WORKER or type(params) is not dict:
+            raise ProtocolError("malformed object reference")
+        return testfns.build(fields[0], params)
     raise ProtocolError(f"unknown or malformed tag {tag!r}")

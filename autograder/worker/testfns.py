@@ -1,7 +1,10 @@
-"""Functions the hidden tests pass to student code (a callable cannot cross the sandbox boundary, a name can).
+"""Functions and objects the hidden tests pass to student code (a callable cannot cross the sandbox boundary,
+a name can).
 
-``build(name, params)`` returns the same function in the worker and in the trusted grader, so the reference
-and the student's code receive identical arguments.
+``build(name, params)`` makes them. Functions are evaluated in the trusted grader only: the student's code gets
+a stand-in that calls back for every value, so no parameter of a test function (a polynomial's coefficients,
+a quadratic's centre) can be read from the worker's memory. Objects in ``BUILT_IN_WORKER`` (a seeded random
+generator, whose seed is no secret) are built inside the worker from their parameters.
 """
 
 import numpy as np
@@ -53,6 +56,9 @@ _FACTORIES = {
     "sine_mix": _sine_mix,
     "default_rng": _default_rng,
 }
+
+
+BUILT_IN_WORKER = frozenset({"default_rng"})
 
 
 def build(name, params):
