@@ -212,3 +212,16 @@ def test_a_notebook_with_any_name_is_graded_for_the_lab_its_metadata_names(tmp_p
     assert completed.returncode == 0, completed.stderr
     results = json.loads((out / "my_final_version__2_" / LAB / "results.json").read_text())
     assert results["score"] == 23
+
+
+def test_a_renamed_function_gets_a_hint_but_another_exercise_is_never_suggested(tmp_path):
+    nb = replace_function(solution_notebook(LAB), "gradient_descent", "def gradient_decent(df, x0, lr):\n    pass")
+    nb = replace_function(nb, "chain_rule_derivative", "def chain_rule_deriv_v2(x):\n    pass")
+    nb = replace_function(nb, "f_2d", "def g_2d(v):\n    pass")
+    failures = failed_tests(grade_notebook(nb, LAB, tmp_path))
+    gd = next(m for name, m in failures.items() if name.startswith("gradient_descent"))
+    assert "did you rename it? your notebook defines `gradient_decent`" in gd
+    chain = next(m for name, m in failures.items() if name.startswith("chain_rule"))
+    assert "`chain_rule_derivative` is not defined" in chain and "numerical_derivative" not in chain
+    f_2d = next(m for name, m in failures.items() if "f_2d on" in name)
+    assert "df_2d" not in f_2d

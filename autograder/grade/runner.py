@@ -1,8 +1,11 @@
 """Grade one submission against its lab's hidden spec (trusted side), driving a sandboxed worker."""
 
 import difflib
+import functools
 import hashlib
+import importlib
 import importlib.util
+import pkgutil
 import threading
 import time
 
@@ -29,6 +32,18 @@ def load_spec(lab_id):
             module_spec.loader.exec_module(module)
             _SPECS[lab_id] = module.spec
         return _SPECS[lab_id]
+
+
+@functools.cache
+def _reference_names():
+    """Every function and class name of the reference modules."""
+    import solutions
+
+    names = set()
+    for info in pkgutil.iter_modules(solutions.__path__):
+        module = importlib.import_module(f"solutions.{info.name}")
+        names |= {n for n, v in vars(module).items() if callable(v) and getattr(v, "__module__", "") == module.__name__}
+    return frozenset(names)
 
 
 def default_seed(student, lab):
@@ -106,7 +121,8 @@ class _Session:
                 raise StudentCodeError(f"`{name}` returned something the grader cannot read ({error})") from None
         kind = reply.get("kind")
         if kind == "missing":
-            similar = difflib.get_close_matches(name, self.defined, n=1)
+            candidates = [n for n in self.defined if n not in _reference_names()]  # a real exercise is no rename
+            similar = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
             renamed = f" (did you rename it? your notebook defines `{similar[0]}`)" if similar else ""
             raise StudentCodeError(f"`{name}` is not defined in your notebook{renamed}{self._load_hint()}")
         if kind == "not_implemented":
