@@ -105,7 +105,10 @@ def as_array(got, what, allow_scalar=False):
         return got.astype(np.float64)
     scalar = got if not isinstance(got, np.ndarray) else got[()]
     if allow_scalar and (type(scalar) in (int, float) or isinstance(scalar, (np.integer, np.floating))):
-        return np.asarray(float(scalar))
+        try:
+            return np.asarray(float(scalar))
+        except OverflowError:
+            raise TestFailure(f"{what} is an integer too large to be a float; expected a float") from None
     if isinstance(got, (list, tuple)):
         raise TestFailure(f"{what} is a {type(got).__name__}; return a NumPy array (np.array(...))")
     kind = "a scalar" if allow_scalar else "a NumPy array"

@@ -4,6 +4,8 @@ Tolerances: values the student computes with the same formula as the reference m
 numeric derivatives, whose rounding depends on the order of operations, to rtol 1e-6.
 """
 
+import math
+
 import numpy as np
 
 import solutions.gradient_descent as ref
@@ -185,12 +187,20 @@ def stops_on_the_norm_of_the_gradient(rng, student):
 # ---------------------------------------------------------------------------------------- learning rates
 
 
+def _same_rate(key, lr):
+    """Whether a student's dictionary key names the learning rate ``lr`` (1 and 1.0 both do)."""
+    try:
+        return type(key) in (int, float) and math.isclose(float(key), lr)
+    except OverflowError:
+        return False
+
+
 def _verdict_test(lr):
     def test(rng, student):
         verdicts = student.learning_rate_verdicts()
         if not isinstance(verdicts, dict):
             raise TestFailure("learning_rate_verdicts() should return a dict {learning rate: verdict}")
-        got = next((v for k, v in verdicts.items() if isinstance(k, (int, float)) and np.isclose(k, lr)), None)
+        got = next((v for k, v in verdicts.items() if _same_rate(k, lr)), None)
         if got is None:
             raise TestFailure(f"there is no verdict for lr = {lr:g}")
         expect_equal(got, ref.learning_rate_verdicts()[lr], f"the verdict for lr = {lr:g}")
