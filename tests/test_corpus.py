@@ -20,6 +20,7 @@ expected failures (xfail), so the suite stays green while the grader is hardened
 XPASS in the summary (``-ra``), and its entry should then go, so that the test guards the fix.
 """
 
+import contextlib
 import csv
 import hashlib
 import importlib.util
@@ -57,22 +58,8 @@ pytestmark = pytest.mark.slow
 # Holes the corpus found in the grader (reported with the corpus). Keys are corpus students or batch-level checks.
 # Remove an entry once its test shows XPASS: from then on the test guards the fix.
 KNOWN_HOLES = {
-    "atk08-git-history": "the instructor's .git (next to .venv) is readable: the reference comes out of git objects",
-    "atk11-other-students:resumed": "a rerun hides only the folders of the submissions it grades, not the others'",
-    "atk30-protocol-forged-values": "an array shape whose product wraps int64 raises ValueError, not ProtocolError",
-    "atk31-protocol-flood-hang": "the grader's write to a worker has no timeout: a jammed request pipe hangs the batch",
-    "atk43-closure-introspection": "hidden tests pass closures whose parameters give exact derivatives away",
-    "batch-finishes": "atk31-protocol-flood-hang hangs the grader thread forever (no results, no gradebook)",
-    "nothing-left-behind": "the host's /run/lock is writable from the sandbox, SysV IPC objects outlive the worker",
-    "grader-memory": "a worker reply is decoded whole: 30 MB of JSON costs the trusted grader gigabytes",
-    "mlf15-markdown-cell": "the rename hint for a missing chain_rule_derivative names numerical_derivative",
-    "mlf05-utf8-bom": "a UTF-8 byte-order mark makes the correct notebook ungradable (JSON error)",
-    "mlf17-source-not-text": "one non-text cell source makes the whole notebook ungradable",
-    "mlf20-lambda-function": "a function assigned as a lambda is dropped by the extractor",
-    "mlf21-alias-assignment": "`gradient_descent = my_descent` is dropped by the extractor",
-    "mlf22-computed-constant": "a constant computed by an expression is dropped: NameError in the graded function",
-    "mlf26-def-inside-if": "a def inside an if block is dropped by the extractor",
-    "mlf27-plot-in-function": "matplotlib.pyplot loaded lazily in the sandbox has no attribute 'figure'",
+    "atk53-probe-and-fit": "the hidden tests cannot tell a central difference from an exact derivative: a function "
+                           "that fits the test polynomial from a few samples scores the numerical_derivative tests",
 }
 
 
@@ -96,11 +83,14 @@ class Batch:
     stdout: str = ""
     stderr: str = ""
     results: dict = field(default_factory=dict)  # student -> results.json (dict)
+    gradebook: dict = field(default_factory=dict)  # student -> gradebook.csv row (read before the folder goes)
     leftovers: list = field(default_factory=list)
+    size: int = 0  # notebooks in the batch
 
     def summary(self):
         state = "HUNG and was killed" if self.hung else f"exit {self.returncode}"
-        return f"batch of {len(list(self.folder.rglob('*.ipynb')))} in {self.seconds:.0f} s ({state})"
+        return (f"batch of {self.size} in {self.seconds:.0f} s ({state}, grader peak memory "
+                f"{self.max_rss_mb:.0f} MB)")
 
 
 def _pids_whose(predicate):
@@ -126,9 +116,20 @@ def _kill(pids):
             pass
 
 
+def _peak_rss_mb(pid):
+    """The process's own peak resident memory so far (VmHWM; the rusage of a child would include its workers)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
 def run_batch(folder, out):
     """Grade ``folder`` with the CLI; kill it if it stops making progress. Returns a :class:`Batch`."""
-    batch = Batch(folder, out)
+    batch = Batch(folder, out, size=len(list(folder.rglob("*.ipynb"))))
     command = [sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out), "-j", "2",
                "--test-timeout", str(TEST_TIMEOUT), "--submission-timeout", str(SUBMISSION_TIMEOUT)]
     logs = out.parent / f"{out.name}.log"
@@ -138,10 +139,10 @@ def run_batch(folder, out):
     with open(logs / "stdout", "w") as stdout, open(logs / "stderr", "w") as stderr:
         process = subprocess.Popen(command, cwd=ROOT, stdout=stdout, stderr=stderr, start_new_session=True)
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            batch.max_rss_mb = max(batch.max_rss_mb, _peak_rss_mb(process.pid))
+            pid, status = os.waitpid(process.pid, os.WNOHANG)
             if pid:
                 batch.returncode = os.waitstatus_to_exitcode(status)
-                batch.max_rss_mb = usage.ru_maxrss / 1024
                 process.returncode = batch.returncode
                 break
             now = time.monotonic()
@@ -151,16 +152,17 @@ def run_batch(folder, out):
             if now - last_progress > IDLE_LIMIT or now - started > HARD_LIMIT:
                 batch.hung = True
                 os.killpg(process.pid, signal.SIGKILL)
-                _, status, usage = os.wait4(process.pid, 0)
-                batch.max_rss_mb = usage.ru_maxrss / 1024
+                os.waitpid(process.pid, 0)
                 # the workers run in their own sessions; their command line names the batch folder
                 _kill(_pids_whose(lambda comm, cmdline: str(folder) in cmdline))
                 break
-            time.sleep(0.25)
+            time.sleep(0.1)
     batch.seconds = time.monotonic() - started
     batch.stdout, batch.stderr = (logs / "stdout").read_text(), (logs / "stderr").read_text()
     for path in out.glob(f"*/{LAB}/results.json"):
         batch.results[path.parent.parent.name] = json.loads(path.read_text())
+    if (out / "gradebook.csv").is_file():
+        batch.gradebook = {row["student"]: row for row in csv.DictReader((out / "gradebook.csv").open())}
     return batch
 
 
@@ -258,15 +260,16 @@ def _tree_digest(folder):
 ATTACKS = [a for a in corpus.ATTACKS if IS_ROOT or not a.needs_root]
 
 
-@pytest.fixture(scope="module")
-def course_base(tmp_path_factory):
-    """A folder for batches that the sandbox could see if the grader did not hide it: world-readable, outside
-    /tmp (whose private copy in the worker hides everything under it). Only as root; else a pytest tmp folder."""
+@contextlib.contextmanager
+def course_folder(tmp_path_factory, name):
+    """A folder for one batch that the sandbox could see if the grader did not hide it: world-readable, outside
+    /tmp (whose private copy in the worker hides everything under it), removed as soon as the batch is graded so
+    that no other batch can find its notebooks. Only as root; otherwise a pytest tmp folder."""
     parent = os.environ.get("DLCV_CORPUS_BASE", "/run")
     if not IS_ROOT or not os.access(parent, os.W_OK):
-        yield tmp_path_factory.mktemp("course")
+        yield tmp_path_factory.mktemp(name)
         return
-    base = Path(tempfile.mkdtemp(prefix="dlcv-attack-batch-", dir=parent))
+    base = Path(tempfile.mkdtemp(prefix=f"dlcv-{name}-", dir=parent))
     base.chmod(0o755)
     try:
         yield base
@@ -275,9 +278,12 @@ def course_base(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def attack_batch(course_base):
-    base = course_base / "attacks"
-    base.mkdir(mode=0o755)
+def attack_batch(tmp_path_factory):
+    with course_folder(tmp_path_factory, "attack-batch") as base:
+        return _grade_attacks(base)
+
+
+def _grade_attacks(base):
     folder, out = base / "submissions", base / "out"
     folder.mkdir(mode=0o755)
     for spec in ATTACKS:
@@ -390,8 +396,10 @@ def test_the_attack_batch_finishes(attack_batch, key, request):
         request.applymarker(mark)
     assert not attack_batch.hung, f"the grader hung; {_attack_counts(attack_batch)}"
     assert attack_batch.returncode == 0, f"{attack_batch.stderr[-2000:]}\n{_attack_counts(attack_batch)}"
-    rows = {row["student"]: row for row in csv.DictReader((attack_batch.out / "gradebook.csv").open())}
-    assert sorted(rows) == sorted([s.student for s in ATTACKS] + list(HONEST)), _attack_counts(attack_batch)
+    assert sorted(attack_batch.gradebook) == sorted([s.student for s in ATTACKS] + list(HONEST)), \
+        f"gradebook rows: {sorted(attack_batch.gradebook)}; {_attack_counts(attack_batch)}"
+    for student, row in attack_batch.gradebook.items():
+        assert float(row["total"]) == attack_batch.results[student]["score"], student
 
 
 @pytest.mark.parametrize("spec", [pytest.param(s, id=s.student, marks=known(s.student)) for s in ATTACKS])
@@ -407,7 +415,9 @@ def test_attack_scores_nothing_and_says_why(attack_batch, spec):
     assert all(t["status"] == "failed" and t["output"].strip() for t in results["tests"]), \
         f"{spec.student}: a test without a reason; {counts}"
     for phrase in spec.phrases:
-        assert any(phrase in o for o in outputs), f"{spec.student}: no test says {phrase!r}: {sorted(set(outputs))[:6]}"
+        alternatives = (phrase,) if isinstance(phrase, str) else phrase
+        assert any(a in o for a in alternatives for o in outputs), \
+            f"{spec.student}: no test says {' or '.join(map(repr, alternatives))}: {sorted(set(outputs))[:6]}"
     for phrase in spec.forbid:
         assert not any(phrase in o for o in outputs), \
             f"{spec.student}: a test says {phrase!r}: {[o for o in outputs if phrase in o][:3]}"
@@ -419,31 +429,41 @@ def test_honest_submissions_in_the_attack_batch_are_graded_normally(attack_batch
         got = attack_batch.results.get(student)
         assert got is not None, f"{student} was not graded; {_attack_counts(attack_batch)}"
         assert got["score"] == score, f"{student}: {got['score']} instead of {score}; {_attack_counts(attack_batch)}"
-        assert got["tests"] == honest_alone.results[student]["tests"], f"{student}: feedback differs from a clean run"
+        # per test the same points; a test that fails anyway may fail differently under load (a wall-clock limit)
+        clean = {t["name"]: t for t in honest_alone.results[student]["tests"]}
+        differs = {t["name"]: (t["output"][:120], clean[t["name"]]["output"][:120]) for t in got["tests"]
+                   if t["output"] != clean[t["name"]]["output"]}
+        assert [(t["name"], t["score"]) for t in got["tests"]] == \
+               [(t["name"], t["score"]) for t in honest_alone.results[student]["tests"]], \
+            f"{student}: per-test points differ from a clean run; outputs that differ: {differs}"
 
 
 @pytest.mark.parametrize("key", ["atk11-other-students:resumed"], ids=lambda k: k)
 @pytest.mark.skipif(not IS_ROOT, reason="hiding other students' folders needs root (mount namespaces)")
-def test_a_late_submission_cannot_copy_the_ones_graded_before(course_base, key, request):
+def test_a_late_submission_cannot_copy_the_ones_graded_before(tmp_path_factory, key, request):
     """nbgrader-style folders; alice is graded, then mallory (the other-students attack) arrives and the same
     command grades what is missing: alice's folder must stay out of mallory's sight."""
     for mark in known(key):
         request.applymarker(mark)
-    base = course_base / "resume"
+    with course_folder(tmp_path_factory, "resume") as base:
+        first, second = _grade_alice_then_mallory(base)
+    assert first.results["alice"]["score"] == 29, first.summary()
+    assert "1 submissions already had results" in second.stderr, second.stderr[-500:]
+    mallory = second.results["mallory"]
+    assert mallory["score"] == 0, f"mallory copied alice: {mallory['score']} points; {second.summary()}"
+    assert any("nothing to copy" in o for o in _outputs(mallory))
+
+
+def _grade_alice_then_mallory(base):
     for student in ("alice", "mallory"):
         (base / "submissions" / student).mkdir(parents=True, mode=0o755)
     for path in (base, base / "submissions"):
         path.chmod(0o755)
     shutil.copy(HONEST["honest-full"][0], base / "submissions" / "alice" / f"{LAB}.ipynb")
     first = run_batch(base / "submissions", base / "out")
-    assert first.results["alice"]["score"] == 29, first.summary()
     spec = next(a for a in corpus.ATTACKS if a.name == "other-students")
     shutil.copy(CORPUS / "attacks" / spec.filename, base / "submissions" / "mallory" / f"{LAB}.ipynb")
-    second = run_batch(base / "submissions", base / "out")
-    assert "1 submissions already had results" in second.stderr, second.stderr[-500:]
-    mallory = second.results["mallory"]
-    assert mallory["score"] == 0, f"mallory copied alice: {mallory['score']} points; {second.summary()}"
-    assert any("nothing to copy" in o for o in _outputs(mallory))
+    return first, run_batch(base / "submissions", base / "out")
 
 
 @pytest.mark.parametrize("key", ["nothing-left-behind"], ids=lambda k: k)

@@ -231,7 +231,8 @@ def _copy(name):
 class Attack:
     """One attack submission and what must happen to it.
 
-    ``phrases``: each must appear in the output of at least one of its tests (results.json says why).
+    ``phrases``: each must appear in the output of at least one of its tests (results.json says why); an entry
+    that is a tuple is satisfied by any one of its strings (where a hardened grader may stop the attack earlier).
     ``forbid``: must appear in none (e.g. a network attack must fail fast, never by timing out).
     ``needs_root``: the attack can only be contained by the root-only protections (namespaces, hidden paths, a
     private user): the test leaves it out of the batch when the suite does not run as root.
@@ -345,7 +346,7 @@ def _patch():  # in the call only: the reply to this call is encoded by the work
     builtins.abs = lambda value: 0.0
     builtins.len = lambda value: 3
 ''', last=every_function("_patch()\nreturn _Fake()"),
-       phrases=("the sandbox stopped",))
+       phrases=(("the sandbox stopped", "cannot read"),))
 
 attack(4, "patch-sys-modules", "plant fake `solutions`/`autograder` modules in sys.modules and rewrite the worker's "
        "protocol.encode and testfns in place", first=r'''
@@ -849,7 +850,8 @@ def _huge(name):
     if name == "df_2d":
         return {float(i): "converges" for i in range(1_000_000)}
     return np.zeros(5_000_000)
-""", last=every_function("return _huge({name!r})"), phrases=("has shape", "is a list"))
+""", last=every_function("return _huge({name!r})"),
+       phrases=(("has shape", "cannot be sent back", "cannot read"), ("is a list", "cannot read")))
 
 attack(24, "grader-cpu", "make the trusted grader loop: learning_rate_verdicts returns a dict with 200000 float "
        "keys, which the verdict tests scan key by key with np.isclose, outside any student time limit",
@@ -858,7 +860,7 @@ def learning_rate_verdicts():
     verdicts = {1e6 + i: "converges" for i in range(200_000)}
     verdicts.update({0.01: "diverges", 0.1: "diverges", 1.0: "diverges", 100.0: "converges", 1000.0: "converges"})
     return verdicts
-""", phrases=("which is not right",))
+""", phrases=(("which is not right", "cannot read"),))
 
 attack(25, "cpu-spin", "spin forever in every call, plus a spinning background thread started at load",
        first=r'''
@@ -1511,22 +1513,53 @@ def _crash(name):
     _recurse(0)
 """, last=every_function("_crash({name!r})"), phrases=("the sandbox stopped",))
 
-attack(50, "grader-memory", "make the trusted grader parse a 30 MB reply of 10 million empty lists (the grader decodes "
-       "it before checking it), written straight to the grader's pipe", first=PIPE + r"""
+attack(50, "grader-memory", "make the trusted grader parse replies of empty lists written straight to its pipe: 30 MB "
+       "(10 million lists), and 16 MB (5.5 million, just under the grader's 16 MiB frame cap), which a JSON parser "
+       "turns into hundreds of megabytes before any check", first=PIPE + r"""
 
 
-def _bomb():
-    _send_and_die(_frame(b'{"ok":true,"value":[' + b"[]," * 10_000_000 + b"[]]}"))
-""", last=every_function("_bomb()"), phrases=("is a list",))
+def _bomb(name):
+    count = 10_000_000 if name == "f" else 5_500_000
+    _send_and_die(_frame(b'{"ok":true,"value":[' + b"[]," * count + b"[]]}"))
+""", last=every_function("_bomb({name!r})"), phrases=(("is a list", "cannot read"),))
 
-attack(51, "gil-stall", "stall every other grading thread of the batch: reply with 57 MB of JSON floats, which the "
-       "trusted grader parses while holding the interpreter lock (about 3 s a time); graded last, next to the "
-       "honest submissions", first=PIPE + r"""
+attack(51, "gil-stall", "stall every other grading thread of the batch: reply with 57 MB, then 16 MB (just under the "
+       "frame cap) of JSON floats, which the trusted grader parses while holding the interpreter lock; graded last, "
+       "next to the honest submissions", first=PIPE + r"""
 
 
-def _stall():
-    _send_and_die(_frame(b'{"ok":true,"value":[' + b"1.5," * 15_000_000 + b"1.5]}"))
-""", last=every_function("_stall()"), phrases=("is a list",))
+def _stall(name):
+    count = 15_000_000 if name == "f" else 4_100_000
+    _send_and_die(_frame(b'{"ok":true,"value":[' + b"1.5," * count + b"1.5]}"))
+""", last=every_function("_stall({name!r})"), phrases=(("is a list", "cannot read"),))
+
+attack(52, "huge-ints", "answer with Python integers far beyond the float range (10**400) where a scalar is allowed, "
+       "and as a learning-rate key next to wrong verdicts", last=r"""
+def f_2d(v):
+    return -(10**400)
+
+
+def numerical_derivative(fn, x, h=1e-5):
+    return 10**400
+
+
+def learning_rate_verdicts():
+    return {10**400: "converges", 0.01: "diverges", 0.1: "diverges", 1.0: "converges", 100.0: "converges",
+            1000.0: "oscillates"}
+
+
+def chain_rule_derivative(x):
+    return 10**400
+""", phrases=("is not right",))
+
+attack(53, "probe-and-fit", "skip the central difference: sample the hidden test function at a few points, fit the "
+       "polynomial exactly and return its exact derivative (a black-box version of reading the parameters)",
+       first="import numpy as np\n", last=r"""
+def numerical_derivative(fn, x, h=1e-5):
+    nodes = np.linspace(-3.0, 3.0, 9)
+    coeffs = np.polyfit(nodes, np.array([float(fn(t)) for t in nodes]), 8)
+    return np.polyval(np.polyder(coeffs), np.asarray(x, dtype=float))
+""", phrases=("numerical_derivative",))
 
 # --------------------------------------------------------------------------------------------- notebook helpers
 
@@ -1978,7 +2011,8 @@ def readme():
             "| file | tries to | expected |", "|---|---|---|"]
     for spec in ATTACKS:
         root = " (root only)" if spec.needs_root else ""
-        says = "; ".join(f"a test says “{p}”" for p in spec.phrases)
+        says = "; ".join("a test says " + " or ".join(f"“{a}”" for a in ((p,) if isinstance(p, str) else p))
+                         for p in spec.phrases)
         rows.append(f"| `{spec.filename}` | {spec.tries}{root} | 0 points, gradable{'; ' + says if says else ''} |")
     rows += ["", "## malformed/", "", "| file | what | expected | why |", "|---|---|---|---|"]
     for spec in MALFORMED:
