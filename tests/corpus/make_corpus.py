@@ -1561,6 +1561,69 @@ def numerical_derivative(fn, x, h=1e-5):
     return np.polyval(np.polyder(coeffs), np.asarray(x, dtype=float))
 """, phrases=("numerical_derivative",))
 
+attack(54, "callback-flood", "keep the trusted grader busy through the test functions, which it evaluates itself on "
+       "request: call them in a tight loop with 12 MB arguments until the time limit", first="import numpy as np\n",
+       last=r"""
+def _flood(fn):
+    big = np.zeros(1_500_000)
+    while True:
+        try:
+            fn(big)
+        except Exception:
+            pass
+
+
+def numerical_derivative(fn, x, h=1e-5):
+    _flood(fn)
+
+
+def numerical_gradient(fn, x, h=1e-5):
+    _flood(fn)
+
+
+def gradient_descent(df, x0, lr, eps=1e-6, max_steps=1000):
+    _flood(df)
+""", phrases=("did not return within",))
+
+attack(55, "callback-abuse", "write crafted callback requests to the grader's pipe: an unknown function number, a "
+       "boolean one, arguments that are not a list, too many values, strings the test function cannot take, and a "
+       "request whose answer is never read", first=PIPE + r"""
+
+
+def _ask(message, read=True):
+    os.write(_grader_pipe(), _frame(json.dumps(message).encode()))
+    if not read:
+        return None
+    read_fd = next(fd for fd in range(3, 64) if _is_read_pipe(fd))
+    size = struct.unpack(">I", os.read(read_fd, 4))[0]
+    return os.read(read_fd, size).decode(errors="replace")[:200]
+
+
+def _is_read_pipe(fd):
+    try:
+        return stat.S_ISFIFO(os.fstat(fd).st_mode) and __import__("fcntl").fcntl(fd, 3) & 3 == os.O_RDONLY
+    except OSError:
+        return False
+""", last=r"""
+def numerical_derivative(fn, x, h=1e-5):
+    if np.ndim(x) == 0:
+        return _ask({"callback": 99, "args": [1.0]})
+    return _ask({"callback": True, "args": [1.0]})
+
+
+def numerical_gradient(fn, x, h=1e-5):
+    answer = _ask({"callback": 0, "args": "not a list"})
+    answer += _ask({"callback": 0, "args": [[0.0] * 100_001]})
+    raise RuntimeError(f"the grader answered {answer}")
+
+
+def gradient_descent(df, x0, lr, eps=1e-6, max_steps=1000):
+    if eps == 0.0:
+        raise RuntimeError(f"the grader answered {_ask({'callback': 0, 'args': [['a', 'b']]})}")
+    _ask({"callback": 0, "args": [1.0]}, read=False)
+    return np.zeros((max_steps + 1,) + np.shape(x0))
+""", forbid=("internal grader error", "course staff"))
+
 # --------------------------------------------------------------------------------------------- notebook helpers
 
 
