@@ -57,10 +57,7 @@ pytestmark = pytest.mark.slow
 
 # Holes the corpus found in the grader (reported with the corpus). Keys are corpus students or batch-level checks.
 # Remove an entry once its test shows XPASS: from then on the test guards the fix.
-KNOWN_HOLES = {
-    "atk53-probe-and-fit": "the hidden tests cannot tell a central difference from an exact derivative: a function "
-                           "that fits the test polynomial from a few samples scores the numerical_derivative tests",
-}
+KNOWN_HOLES = {}
 
 
 def known(key):

@@ -87,6 +87,7 @@ def grade_batch(submissions, out_dir, jobs=1, limits=Limits(), seed=None, force=
             todo.append(sub)
     if not todo:
         return outcome
+    out_dir.mkdir(parents=True, exist_ok=True)  # it must exist to be hidden from the first worker on
     with Runtime(hide=paths_to_hide(out_dir, submissions), expose=paths_to_expose()) as runtime:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = {pool.submit(_grade_safely, sub, runtime, limits, seed, namespaces): sub for sub in todo}

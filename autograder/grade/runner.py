@@ -60,27 +60,32 @@ class _Session:
         self.worker = None
         self.restarts = 0
         self.load_errors = []
+        self.load_failure = None
         self.defined = []
         self.protections = {}
         self.deadline = time.monotonic() + limits.submission_seconds
 
     def _start(self):
+        if self.load_failure:  # the notebook itself cannot be loaded: retrying would only fail again, slowly
+            raise StudentCodeError(self.load_failure)
         if self.restarts > self.limits.worker_restarts:
             raise StudentCodeError("your code crashed or hung too many times; the remaining tests were not run")
         self.restarts += 1
         self.worker = Worker(self.runtime, self.limits, self.namespaces)
         self.protections = self.worker.protections
+        seconds = min(self.limits.load_seconds, self._left())
         try:
-            reply = self.worker.request({"op": "load", "cells": self.program.cells},
-                                        min(self.limits.load_seconds, self._left()))
+            reply = self.worker.request({"op": "load", "cells": self.program.cells}, seconds)
         except protocol.WorkerTimeout:
             self._stop()
-            raise StudentCodeError(f"running your notebook's definitions took over {self.limits.load_seconds:g} s"
-                                   " (does a cell run a long computation at import?)") from None
+            self.load_failure = (f"running your notebook's definitions took over {seconds:.3g} s (does a cell run a"
+                                 " long computation at import?); no test could run")
+            raise StudentCodeError(self.load_failure) from None
         except (protocol.WorkerGone, protocol.ProtocolError):
             self._stop()
-            raise StudentCodeError("the sandbox stopped while running your notebook's definitions "
-                                   "(a cell calls exit, or uses too much memory)") from None
+            self.load_failure = ("the sandbox stopped while running your notebook's definitions (a cell calls exit,"
+                                 " or uses too much memory); no test could run")
+            raise StudentCodeError(self.load_failure) from None
         errors, defined = reply.get("errors"), reply.get("defined")  # worker data: check every field
         self.load_errors = [e for e in errors if isinstance(e, dict)][:20] if isinstance(errors, list) else []
         self.defined = [n for n in defined if isinstance(n, str)][:1000] if isinstance(defined, list) else []

@@ -22,7 +22,8 @@ import numpy as np
 from . import protocol
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 0x1000, 0x2000, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = (
+    1, 2, 4, 8, 0x1000, 0x2000, 0x4000, 0x40000)
 # Heavy packages that graded functions almost never use: a notebook's top-level `import matplotlib.pyplot as plt`
 # binds a stand-in that imports the real module the first time it is used, so it costs nothing unless a graded
 # function really draws (a plain import of pyplot takes most of a second).
@@ -163,6 +164,11 @@ def _isolate_filesystem_and_network(config, active):
         os.makedirs(path, exist_ok=True)
         _mount(libc, stage, path, None, MS_MOVE, None)
     active["hidden_paths"] = hidden
+    try:  # a /proc of our own that shows only the worker's processes, not the grader's or other workers'
+        _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
+        active["private_proc"] = True
+    except OSError:
+        pass
 
 
 def _first_closed_ancestor(path):
