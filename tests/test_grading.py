@@ -225,3 +225,14 @@ def test_a_renamed_function_gets_a_hint_but_another_exercise_is_never_suggested(
     assert "`chain_rule_derivative` is not defined" in chain and "numerical_derivative" not in chain
     f_2d = next(m for name, m in failures.items() if "f_2d on" in name)
     assert "df_2d" not in f_2d
+
+
+def test_a_notebook_that_hangs_while_loading_is_given_up_at_once(tmp_path):
+    nb = solution_notebook(LAB)
+    nb.cells.insert(1, nbformat.v4.new_code_cell("import time\nSLOW = time.sleep(3600) if False else 0\n"
+                                                 "def helper(x=time.sleep(3600)):\n    return x"))
+    started = time.monotonic()
+    results = grade_notebook(nb, LAB, tmp_path, limits=Limits(load_seconds=1.0))
+    assert time.monotonic() - started < 10  # one load attempt, not one per test
+    assert results["score"] == 0
+    assert all("took over 1 s" in t["output"] and "no test could run" in t["output"] for t in results["tests"])

@@ -46,11 +46,13 @@ def test_student_code_runs_as_a_private_user_without_network(run_in_sandbox):
                 network = "connected"
             except OSError as error:
                 network = type(error).__name__
-            return {"uid": os.getuid(), "network": network, "interfaces": sorted(os.listdir("/sys/class/net"))}
+            processes = [p for p in os.listdir("/proc") if p.isdigit()]
+            return {"uid": os.getuid(), "network": network, "processes": processes, "me": str(os.getpid())}
         """)
     assert value["uid"] == protections["unprivileged_user"] != 0
     assert value["network"] != "connected"
-    assert protections["network_namespace"] is True
+    assert value["processes"] == [value["me"]]  # not the grader, not other workers
+    assert protections["network_namespace"] is True and protections["private_proc"] is True
 
 
 @ROOT_ONLY
