@@ -22,8 +22,7 @@ import numpy as np
 from . import protocol
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = (
-    1, 2, 4, 8, 0x1000, 0x2000, 0x4000, 0x40000)
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x1000, 0x4000, 0x40000
 # Heavy packages that graded functions almost never use: a notebook's top-level `import matplotlib.pyplot as plt`
 # binds a stand-in that imports the real module the first time it is used, so it costs nothing unless a graded
 # function really draws (a plain import of pyplot takes most of a second).
@@ -119,10 +118,14 @@ def _kept_paths(config):
     return sorted({os.path.realpath(p) for p in paths if os.path.exists(p)})
 
 
+PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+
+
 def _isolate_filesystem_and_network(config, active):
-    """As root: new mount, network and IPC namespaces; empty mounts over hidden paths and over folders the
-    private user may not enter; a private, size-limited /tmp. What the worker itself needs (the interpreter, the
-    virtual environment, public packages) is moved back into place inside the empty mounts."""
+    """As root: new mount, network and IPC namespaces; a private, size-limited /tmp; empty mounts over hidden
+    paths and over folders the private user may not enter. What the worker itself needs (the interpreter, the
+    virtual environment, public packages) is put back in place inside the empty mounts, even when it lives
+    under one of them (a checkout in /tmp, a pyenv under /root)."""
     libc = _libc()
     if libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC) != 0:
         raise OSError(ctypes.get_errno(), "unshare")
@@ -130,39 +133,37 @@ def _isolate_filesystem_and_network(config, active):
     active["ipc_namespace"] = True
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, None)
 
-    tmp_size = f"size={config['limits']['disk_bytes']},mode=1777"
-    for path in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
-        if os.path.isdir(path) and not os.path.islink(path):
-            _mount(libc, "none", path, "tmpfs", MS_NOSUID | MS_NODEV, tmp_size)
-    active["private_tmp"] = True
-
     keep = _kept_paths(config)
     hide = [p for p in config["hide"] if os.path.exists(p)]
-    hide = [p for p in hide if not any(_inside(p, other) and p != other for other in hide)]  # outermost only
-    covers = list(hide)
+    tmp = [p for p in PRIVATE_TMP if os.path.isdir(p) and not os.path.islink(p)]
+    closed = []
     if config.get("uid") is not None:
-        covers += [c for c in (_first_closed_ancestor(k) for k in keep) if c is not None and c not in keep]
-    staged = []
-    for number, path in enumerate(keep):
-        if any(_inside(path, cover) and path != cover for cover in covers):
-            stage = f"/tmp/.dlcv-keep-{number}"
-            os.makedirs(stage)
-            _mount(libc, path, stage, None, MS_BIND | MS_REC, None)
-            staged.append((stage, path))
-    hidden = []
-    for cover in sorted(set(covers), key=len):
-        holds_kept = any(_inside(path, cover) for _, path in staged)
-        if os.path.isfile(cover):
+        closed = [c for c in (_first_closed_ancestor(k) for k in keep) if c is not None and c not in keep]
+    # Handles on what must stay reachable, taken before anything is covered: bound back in place afterwards.
+    handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in keep}
+
+    tmp_size = f"size={config['limits']['disk_bytes']},mode=1777"
+    covered, hidden = [], []
+    for cover in sorted(set(tmp + hide + closed), key=len):  # outer folders first; inner ones are gone already
+        if any(_inside(cover, done) for done in covered) or not os.path.exists(cover):
+            continue
+        holds_kept = any(_inside(path, cover) and path != cover for path in keep)
+        if cover in tmp:
+            _mount(libc, "none", cover, "tmpfs", MS_NOSUID | MS_NODEV, tmp_size)
+        elif os.path.isfile(cover):
             _mount(libc, "/dev/null", cover, None, MS_BIND, None)
         elif holds_kept:  # an empty folder holding only the way down to what is kept
             _mount(libc, "none", cover, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
         else:
             _mount(libc, "none", cover, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000")
-        if cover in hide:
-            hidden.append(cover)
-    for stage, path in staged:
-        os.makedirs(path, exist_ok=True)
-        _mount(libc, stage, path, None, MS_MOVE, None)
+        covered.append(cover)
+    hidden = [p for p in hide if any(_inside(p, c) for c in covered)]
+    for path, handle in handles.items():
+        if any(_inside(path, c) and path != c for c in covered):
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            _mount(libc, f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC, None)
+        os.close(handle)
+    active["private_tmp"] = True
     active["hidden_paths"] = hidden
     try:  # a /proc of our own that shows only the worker's processes, not the grader's or other workers'
         _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
