@@ -1,7 +1,10 @@
 """The sandboxed worker on its own: what student code can and cannot do inside it."""
 
 import os
+import shutil
+import tempfile
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -175,3 +178,29 @@ def test_deep_nesting_is_rejected():
         value = [value]
     with pytest.raises(protocol.ProtocolError):
         protocol.decode(value)
+
+
+@ROOT_ONLY
+def test_only_system_folders_and_what_the_worker_needs_are_visible(run_in_sandbox):
+    """Another copy of a course repository anywhere on the machine (here: a world-readable file in /run, as in
+    a second checkout) is out of reach; the system and the Python environment are not."""
+    secret_dir = Path(tempfile.mkdtemp(prefix="dlcv-secret-", dir="/run"))
+    try:
+        os.chmod(secret_dir, 0o755)
+        secret = secret_dir / "gradient_descent.py"
+        secret.write_text("ANSWER = 42\n")
+        os.chmod(secret, 0o644)
+        value, protections = run_in_sandbox(f"""
+            import os, sys
+            def probe():
+                try:
+                    open({str(secret)!r}).read()
+                    read = "read"
+                except OSError as error:
+                    read = type(error).__name__
+                return {{"read": read, "usr": os.path.isdir("/usr/lib"), "prefix": os.path.isdir(sys.prefix)}}
+            """)
+        assert value == {"read": value["read"], "usr": True, "prefix": True} and value["read"] != "read"
+        assert "/run" in protections["covered_folders"]
+    finally:
+        shutil.rmtree(secret_dir)

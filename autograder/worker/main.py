@@ -119,6 +119,11 @@ def _kept_paths(config):
 
 
 PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+# The only top-level folders a worker sees (besides what it needs from elsewhere, bound back in): the system, and
+# a private /tmp. Everything else — /home, /root, /work, /srv, /opt, /var, /run, ... — is covered, so no copy of
+# a course repository, no other grader's output and no backup anywhere on the machine can be read.
+SYSTEM_FOLDERS = frozenset({"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "sys",
+                            "tmp"})
 
 
 def _isolate_filesystem_and_network(config, active):
@@ -136,6 +141,8 @@ def _isolate_filesystem_and_network(config, active):
     keep = _kept_paths(config)
     hide = [p for p in config["hide"] if os.path.exists(p)]
     tmp = [p for p in PRIVATE_TMP if os.path.isdir(p) and not os.path.islink(p)]
+    elsewhere = [f"/{name}" for name in os.listdir("/")
+                 if name not in SYSTEM_FOLDERS and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")]
     closed = []
     if config.get("uid") is not None:
         closed = [c for c in (_first_closed_ancestor(k) for k in keep) if c is not None and c not in keep]
@@ -144,7 +151,7 @@ def _isolate_filesystem_and_network(config, active):
 
     tmp_size = f"size={config['limits']['disk_bytes']},mode=1777"
     covered, hidden = [], []
-    for cover in sorted(set(tmp + hide + closed), key=len):  # outer folders first; inner ones are gone already
+    for cover in sorted(set(tmp + hide + closed + elsewhere), key=len):  # outer first; inner ones are gone already
         if any(_inside(cover, done) for done in covered) or not os.path.exists(cover):
             continue
         holds_kept = any(_inside(path, cover) and path != cover for path in keep)
@@ -165,6 +172,7 @@ def _isolate_filesystem_and_network(config, active):
         os.close(handle)
     active["private_tmp"] = True
     active["hidden_paths"] = hidden
+    active["covered_folders"] = sorted(c for c in covered if c in elsewhere)
     try:  # a /proc of our own that shows only the worker's processes, not the grader's or other workers'
         _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
         active["private_proc"] = True
