@@ -169,7 +169,9 @@ def test_build_is_byte_identical_when_rerun(project_copy, lab):
     first = [p.read_bytes() for p in outputs]
     build(project_copy, [lab], force=True, progress=lambda line: None)
     assert [p.read_bytes() for p in outputs] == first
-    assert first == [(ROOT / p.relative_to(project_copy.root)).read_bytes() for p in outputs]
+    # The student notebook has no outputs: it matches the committed one byte for byte anywhere. The executed one
+    # is compared between the two runs above only (its plots' bytes follow the installed matplotlib).
+    assert first[0] == (ROOT / "labs" / f"{lab}.ipynb").read_bytes()
     executed = json.loads(first[1])
     assert any(o.get("output_type") == "display_data" for c in executed["cells"] for o in c.get("outputs", []))
     assert "execution" not in json.dumps([c["metadata"] for c in executed["cells"]])
