@@ -1,0 +1,26 @@
+"""The generated notebooks' cell metadata passes real nbgrader's own schema validation (format v3)."""
+
+import nbformat
+import pytest
+from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+
+from autograder.project import Project
+from helpers import ROOT
+
+LABS = sorted(Project(ROOT).templates())
+
+
+@pytest.mark.parametrize("folder", ["labs", "solutions/notebooks"])
+@pytest.mark.parametrize("lab", LABS)
+def test_nbgrader_accepts_the_cell_metadata(lab, folder):
+    nb = nbformat.read(ROOT / folder / f"{lab}.ipynb", as_version=4)
+    MetadataValidatorV3().validate_nb(nb)  # raises ValidationError on anything nbgrader would reject
+    graded = [c for c in nb.cells if c.metadata["nbgrader"]["grade"]]
+    assert all(c.metadata["nbgrader"]["solution"] and c.cell_type == "markdown" for c in graded)  # hand-graded answers
+
+
+def test_the_validator_rejects_what_nbgrader_rejects():
+    nb = nbformat.read(ROOT / "labs" / f"{LABS[0]}.ipynb", as_version=4)
+    nb.cells[0].metadata["nbgrader"]["grade"] = True  # a graded cell without points
+    with pytest.raises(Exception, match="[Pp]oints"):
+        MetadataValidatorV3().validate_nb(nb)
