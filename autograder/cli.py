@@ -87,6 +87,7 @@ def _cmd_grade(args):
         print("dlcv grade: no submissions found under " + ", ".join(args.paths), file=sys.stderr)
         return EXIT_USAGE
     limits = Limits(test_seconds=args.test_timeout, submission_seconds=args.submission_timeout,
+                    load_seconds=args.load_timeout,
                     memory_bytes=args.memory_mb * 2**20, cpu_seconds=args.cpu_seconds, processes=args.processes,
                     file_bytes=args.output_mb * 2**20)
     out = Path(args.out)
@@ -153,6 +154,8 @@ def make_parser():
                        help="wall seconds for one call into student code (default 10)")
     grade.add_argument("--submission-timeout", type=float, default=120.0, metavar="S",
                        help="wall seconds for a whole submission (default 120)")
+    grade.add_argument("--load-timeout", type=float, default=20.0, metavar="S",
+                       help="wall seconds to define a notebook's functions before any test (default 20)")
     grade.add_argument("--cpu-seconds", type=int, default=120, metavar="S",
                        help="CPU seconds per sandboxed worker process (default 120)")
     grade.add_argument("--memory-mb", type=int, default=2048, metavar="MB",
