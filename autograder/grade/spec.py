@@ -18,6 +18,7 @@ say which property failed and by how much, never the hidden inputs or the refere
 from dataclasses import dataclass
 
 import numpy as np
+from labkit import eval_numerical_gradient
 
 from ..worker import testfns
 from ..worker.protocol import FnRef, Unsupported
@@ -164,10 +165,12 @@ def expect_equal(got, expected, what):
 def numeric_gradient(fn, x, h=H):
     """Central-difference gradient of the scalar function ``fn`` at ``x`` (float64), entry by entry.
 
+    The same estimate students use (``labkit.eval_numerical_gradient``), on a working copy of ``x``.
+
     Parameters
     ----------
     fn : callable
-        Maps an array shaped like ``x`` to a float. It receives a working copy, never ``x`` itself.
+        Maps an array shaped like ``x`` to a float. It receives the working copy, never ``x`` itself.
     x : array_like of any shape
     h : float
 
@@ -175,17 +178,7 @@ def numeric_gradient(fn, x, h=H):
     -------
     ndarray, float64, shape of ``x``
     """
-    point = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(point)
-    for index in np.ndindex(point.shape):
-        old = point[index]
-        point[index] = old + h
-        plus = fn(point)
-        point[index] = old - h
-        minus = fn(point)
-        point[index] = old
-        grad[index] = (plus - minus) / (2 * h)
-    return grad
+    return eval_numerical_gradient(fn, np.array(x, dtype=np.float64), h)
 
 
 def rel_error(a, b, ignore_below=0.0):
