@@ -327,3 +327,25 @@ def test_every_lab_has_a_correct_a_partly_wrong_and_an_untouched_example(tmp_pat
         assert 0 < bob["score"] < full, lab
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert [r["student"] for r in rows] == ["alice", "bob", "carol"]
+
+
+def test_a_batch_runs_on_any_executor_and_its_sandbox_is_set_up_where_it_grades(tmp_path, monkeypatch):
+    """The shape a cluster backend needs: tasks are plain data, graded in other processes, which make their own
+    worker runtime (the client makes none: here it could not)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from autograder.grade import batch
+    from autograder.grade.submissions import find_submissions
+    from autograder.project import hidden_spec_paths
+
+    def no_runtime_here(*args, **kwargs):
+        raise AssertionError("the client process set up a worker runtime")
+
+    monkeypatch.setattr(batch, "Runtime", no_runtime_here)
+    submissions, _ = find_submissions([_lab1_examples(tmp_path)], list(hidden_spec_paths()))
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        outcome = batch.grade_batch(submissions, tmp_path / "out", executor=pool)
+    assert {sub.student: results["score"] for sub, results in outcome.graded} == {"alice": 29, "bob": 23, "carol": 0}
+    assert sorted(p.parent.parent.name for p in (tmp_path / "out").glob(f"*/{LAB}/results.json")) == [
+        "alice", "bob", "carol"]
