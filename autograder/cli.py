@@ -55,14 +55,21 @@ def _cmd_check(args):
 
 
 def _format_summary(rows):
-    lines = [f"{'student':<24} {'lab':<26} {'score':>13}  note"]
+    """The table printed after grading; each reason for a file that could not be graded follows it, whole."""
     from .grade import results as schema
 
+    lines, reasons = [f"{'student':<24} {'lab':<26} {'score':>13}  note"], []
     for student, lab, results in rows:
         max_score, score = schema.max_score(results), schema.score(results)
         pct = f"{100 * score / max_score:5.1f}%" if max_score else "   - "
-        note = "" if schema.is_gradable(results) else f"NOT GRADABLE: {schema.reason(results)}"[:70]
-        lines.append(f"{student:<24} {lab:<26} {score:>5g}/{max_score:<4g}{pct:>3}  {note}")
+        shown_lab = lab if schema.lab(results) else "?"
+        note = ""
+        if not schema.is_gradable(results):
+            note = "NOT GRADABLE (below)"
+            reasons.append(f"{student} {shown_lab}: {schema.reason(results)}")
+        lines.append(f"{student:<24} {shown_lab:<26} {score:>5g}/{max_score:<4g}{pct:>3}  {note}")
+    if reasons:
+        lines += ["", "not gradable:"] + [f"  {reason}" for reason in reasons]
     return "\n".join(lines)
 
 

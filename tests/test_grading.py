@@ -369,3 +369,30 @@ def test_a_batch_runs_on_any_executor_and_its_sandbox_is_set_up_where_it_grades(
     assert {sub.student: results["score"] for sub, results in outcome.graded} == {"alice": 29, "bob": 23, "carol": 0}
     assert sorted(p.parent.parent.name for p in (tmp_path / "out").glob(f"*/{LAB}/results.json")) == [
         "alice", "bob", "carol"]
+
+
+def test_files_that_cannot_be_graded_say_the_one_right_thing_once(tmp_path):
+    folder, out = tmp_path / "subs", tmp_path / "out"
+    folder.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), folder / "homework.ipynb")
+    (folder / "eve_03_softmax.txt").write_text("my answers: softmax = exp / sum\n")
+    whole = (ROOT / "examples" / "submissions" / "bob_02_linear_models.ipynb").read_text()
+    (folder / "cut_02_linear_models.ipynb").write_text(whole[: len(whole) // 2])
+    completed = dlcv("grade", str(folder), "--out", str(out))
+    assert completed.returncode == 3, completed.stderr
+
+    header = next(csv.reader((out / "gradebook.csv").open()))
+    assert not [h for h in header if h.startswith("unknown_lab")] and header[-1] == "notes"
+    notes = {row["student"]: row["notes"] for row in csv.DictReader((out / "gradebook.csv").open())}
+    assert notes["homework"].startswith("a file of unknown lab not graded: cannot tell which lab this is")
+    assert notes["eve"].startswith("03_softmax not graded: the file is not a Jupyter notebook (it is a .txt file")
+    assert "JSON" not in notes["eve"].replace("notebook JSON", "")
+
+    feedback = (out / "homework" / "unknown_lab" / "feedback.md").read_text()
+    assert feedback.splitlines()[0] == "# Not graded" and "None" not in feedback and "0 / 0" not in feedback
+    cut = json.loads((out / "cut" / "02_linear_models" / "results.json").read_text())
+    assert "its JSON is broken" in cut["reason"] and len(cut["tests"]) > 20
+    assert sum(cut["reason"] in t["output"] for t in cut["tests"]) == 0  # the reason once, not under every test
+    assert (out / "cut" / "02_linear_models" / "feedback.md").read_text().count(cut["reason"]) == 1
+    assert cut["reason"] in completed.stdout  # whole, not cut at a column
+    assert "homework ?" in completed.stdout
