@@ -1,6 +1,7 @@
 """The ``dlcv`` command: build the labs, run a notebook's self-checks, grade submissions."""
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +14,14 @@ _EXIT_CODES = """exit codes:
   1  build --check found stale files / check found failing self-checks / build failed
   2  usage error (bad arguments, missing paths, unknown lab)
   3  grade finished, but some submissions could not be graded (see their results.json)"""
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _plain(text, stream):
+    """``text`` without terminal colour codes unless ``stream`` is a terminal (a kernel's tracebacks carry them)."""
+    return text if stream.isatty() else _ANSI.sub("", text)
 
 
 def _cmd_build(args):
@@ -28,7 +37,7 @@ def _cmd_build(args):
         report = build(project, labs, check=args.check, force=args.force,
                        progress=(lambda line: None) if args.check else (lambda line: print(line, file=sys.stderr)))
     except (TemplateError, RegionError, ExecutionError) as error:
-        print(f"dlcv build: {error}", file=sys.stderr)
+        print(f"dlcv build: {_plain(str(error), sys.stderr)}", file=sys.stderr)
         return EXIT_FAILED
     if args.check:
         if report.stale:
