@@ -85,6 +85,10 @@ def _cells(path, exercise):
     return {"cells": program, "broken": broken}
 
 
+class CheckUsageError(ValueError):
+    """The notebook cannot be read, or has no self-checks of the exercise asked for; the message says which."""
+
+
 def run_checks(path, exercise=None):
     """Run the self-checks of the notebook at ``path`` (only those of ``exercise`` if given).
 
@@ -92,16 +96,22 @@ def run_checks(path, exercise=None):
     -------
     bool
         True when every selected check passed.
+
+    Raises
+    ------
+    CheckUsageError
+        When ``path`` is not a readable notebook, or has no self-check cell of ``exercise``.
     """
     try:
         job = _cells(path, exercise)
     except NotGradable as error:
-        print(f"dlcv check: {path}: {error}", file=sys.stderr)
-        return False
+        raise CheckUsageError(f"{path}: {error}") from None
     if not any(cell["check"] for cell in job["cells"]):
-        what = f"exercise {exercise!r}" if exercise else "this notebook"
-        print(f"dlcv check: no self-check cells for {what}", file=sys.stderr)
-        return False
+        if not exercise:
+            raise CheckUsageError(f"{path} has no self-check cells (is it a dlcv lab notebook?)")
+        known = sorted({c.dlcv["check"] for c in read_notebook(path)[0] if c.dlcv.get("check")})
+        raise CheckUsageError(f"{path} has no self-checks of an exercise {exercise!r}; its exercises are: "
+                              + (", ".join(known) or "(none)"))
     env = dict(os.environ, MPLBACKEND="Agg", TQDM_DISABLE="1")
     completed = subprocess.run([sys.executable, "-c", _DRIVER], input=json.dumps(job), text=True,
                                cwd=path.resolve().parent, env=env)
