@@ -243,10 +243,6 @@ def fitting_strides(n, f, pad=0):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _pad(x, pad):
-    return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
-
-
 def conv_forward_naive(x, w, b, conv_param):
     """Convolution layer (cross-correlation), forward pass, with explicit loops over the output positions.
 
@@ -275,9 +271,9 @@ def conv_forward_naive(x, w, b, conv_param):
     stride, pad = conv_param["stride"], conv_param["pad"]
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
-    H_out = conv_output_size(H, HH, pad, stride)
-    W_out = conv_output_size(W, WW, pad, stride)
-    x_pad = _pad(x, pad)
+    H_out = (H + 2 * pad - HH) // stride + 1
+    W_out = (W + 2 * pad - WW) // stride + 1
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # zeros on every side of each channel
     out = np.zeros((N, F, H_out, W_out))
     for i in range(H_out):  # the loop over output positions is the lesson; the sums are vectorised
         for j in range(W_out):
@@ -318,7 +314,7 @@ def conv_backward_naive(dout, cache):
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
     _, _, H_out, W_out = dout.shape
-    x_pad = _pad(x, pad)
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     dx_pad = np.zeros_like(x_pad)
     dw = np.zeros_like(w)
     for i in range(H_out):
@@ -365,9 +361,10 @@ def im2col(x, HH, WW, conv_param):
     ### BEGIN SOLUTION
     stride, pad = conv_param["stride"], conv_param["pad"]
     N, C, H, W = x.shape
-    H_out = conv_output_size(H, HH, pad, stride)
-    W_out = conv_output_size(W, WW, pad, stride)
-    windows = sliding_window_view(_pad(x, pad), (HH, WW), axis=(2, 3))  # (N, C, H+2p-HH+1, W+2p-WW+1, HH, WW)
+    H_out = (H + 2 * pad - HH) // stride + 1
+    W_out = (W + 2 * pad - WW) // stride + 1
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    windows = sliding_window_view(x_pad, (HH, WW), axis=(2, 3))  # (N, C, H+2p-HH+1, W+2p-WW+1, HH, WW)
     windows = windows[:, :, ::stride, ::stride][:, :, :H_out, :W_out]  # (N, C, H', W', HH, WW), still a view
     cols = windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * HH * WW, N * H_out * W_out)  # the one copy
     return cols
@@ -399,8 +396,8 @@ def col2im(cols, x_shape, HH, WW, conv_param):
     ### BEGIN SOLUTION
     stride, pad = conv_param["stride"], conv_param["pad"]
     N, C, H, W = x_shape
-    H_out = conv_output_size(H, HH, pad, stride)
-    W_out = conv_output_size(W, WW, pad, stride)
+    H_out = (H + 2 * pad - HH) // stride + 1
+    W_out = (W + 2 * pad - WW) // stride + 1
     blocks = cols.reshape(C, HH, WW, N, H_out, W_out)
     x_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
     x_pad_cn = x_pad.transpose(1, 0, 2, 3)  # a (C, N, ...) view of the same memory
@@ -433,10 +430,11 @@ def conv_forward_fast(x, w, b, conv_param):
         ``(x, w, b, conv_param, cols)`` with ``cols = im2col(x, HH, WW, conv_param)``.
     """
     ### BEGIN SOLUTION
-    N = x.shape[0]
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, C, H, W = x.shape
     F, _, HH, WW = w.shape
-    H_out = conv_output_size(x.shape[2], HH, conv_param["pad"], conv_param["stride"])
-    W_out = conv_output_size(x.shape[3], WW, conv_param["pad"], conv_param["stride"])
+    H_out = (H + 2 * pad - HH) // stride + 1
+    W_out = (W + 2 * pad - WW) // stride + 1
     cols = im2col(x, HH, WW, conv_param)  # (C * HH * WW, N * H' * W')
     out = w.reshape(F, -1) @ cols + b[:, None]  # (F, N * H' * W'): the one matrix product
     out = np.ascontiguousarray(out.reshape(F, N, H_out, W_out).transpose(1, 0, 2, 3))
@@ -481,13 +479,6 @@ def conv_backward_fast(dout, cache):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _pool_geometry(x_shape, pool_param):
-    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    H_out = conv_output_size(x_shape[2], ph, 0, stride)
-    W_out = conv_output_size(x_shape[3], pw, 0, stride)
-    return ph, pw, stride, H_out, W_out
-
-
 def max_pool_forward_naive(x, pool_param):
     """Max pooling, forward pass, with loops over the output positions: the largest value of every window.
 
@@ -506,8 +497,10 @@ def max_pool_forward_naive(x, pool_param):
         ``(x, pool_param)``.
     """
     ### BEGIN SOLUTION
-    ph, pw, stride, H_out, W_out = _pool_geometry(x.shape, pool_param)
-    out = np.zeros(x.shape[:2] + (H_out, W_out))
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    H_out, W_out = (H - ph) // stride + 1, (W - pw) // stride + 1
+    out = np.zeros((N, C, H_out, W_out))
     for i in range(H_out):
         for j in range(W_out):
             out[:, :, i, j] = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw].max(axis=(2, 3))
@@ -537,8 +530,9 @@ def max_pool_backward_naive(dout, cache):
     """
     ### BEGIN SOLUTION
     x, pool_param = cache
-    ph, pw, stride, H_out, W_out = _pool_geometry(x.shape, pool_param)
-    N, C = x.shape[:2]
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    H_out, W_out = (H - ph) // stride + 1, (W - pw) // stride + 1
     dx = np.zeros_like(x)
     for i in range(H_out):
         for j in range(W_out):
@@ -568,8 +562,10 @@ def avg_pool_forward_naive(x, pool_param):
         ``(x, pool_param)``.
     """
     ### BEGIN SOLUTION
-    ph, pw, stride, H_out, W_out = _pool_geometry(x.shape, pool_param)
-    out = np.zeros(x.shape[:2] + (H_out, W_out))
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    H_out, W_out = (H - ph) // stride + 1, (W - pw) // stride + 1
+    out = np.zeros((N, C, H_out, W_out))
     for i in range(H_out):
         for j in range(W_out):
             out[:, :, i, j] = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw].mean(axis=(2, 3))
@@ -594,7 +590,9 @@ def avg_pool_backward_naive(dout, cache):
     """
     ### BEGIN SOLUTION
     x, pool_param = cache
-    ph, pw, stride, H_out, W_out = _pool_geometry(x.shape, pool_param)
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    H_out, W_out = (H - ph) // stride + 1, (W - pw) // stride + 1
     dx = np.zeros_like(x)
     for i in range(H_out):
         for j in range(W_out):
@@ -626,18 +624,6 @@ def pool_windows_tile(x_shape, pool_param):
     """
     ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
     return ph == pw == stride and x_shape[2] % ph == 0 and x_shape[3] % pw == 0
-
-
-def _tiles(x, p):
-    """``x`` of shape (N, C, H, W) as (N, C, H/p, W/p, p * p): one row per tile, entries in row-major order."""
-    N, C, H, W = x.shape
-    return x.reshape(N, C, H // p, p, W // p, p).transpose(0, 1, 2, 4, 3, 5).reshape(N, C, H // p, W // p, p * p)
-
-
-def _untile(tiles, p):
-    """The inverse of ``_tiles``: (N, C, H', W', p * p) back to (N, C, H' * p, W' * p)."""
-    N, C, Hp, Wp, _ = tiles.shape
-    return tiles.reshape(N, C, Hp, Wp, p, p).transpose(0, 1, 2, 4, 3, 5).reshape(N, C, Hp * p, Wp * p)
 
 
 def max_pool_forward_fast(x, pool_param):
@@ -687,10 +673,13 @@ def max_pool_backward_fast(dout, cache):
     x, pool_param = cache
     if not pool_windows_tile(x.shape, pool_param):
         return max_pool_backward_naive(dout, cache)
+    N, C, H, W = x.shape
     p = pool_param["stride"]
-    tiles = _tiles(x, p)  # (N, C, H', W', p * p)
-    mask = np.arange(p * p) == np.argmax(tiles, axis=4)[..., None]
-    dx = _untile(mask * dout[..., None], p)
+    # (N, C, H/p, W/p, p * p): one row per tile, its entries in row-major order
+    tiles = x.reshape(N, C, H // p, p, W // p, p).transpose(0, 1, 2, 4, 3, 5).reshape(N, C, H // p, W // p, p * p)
+    mask = np.arange(p * p) == np.argmax(tiles, axis=4)[..., None]  # the first maximum of every tile
+    dtiles = (mask * dout[..., None]).reshape(N, C, H // p, W // p, p, p)
+    dx = dtiles.transpose(0, 1, 2, 4, 3, 5).reshape(N, C, H, W)
     return dx
     ### END SOLUTION
 
@@ -767,8 +756,9 @@ def max_pool_switches(x, pool_param):
         Values in ``0 .. H * W - 1``.
     """
     ### BEGIN SOLUTION
-    ph, pw, stride, H_out, W_out = _pool_geometry(x.shape, pool_param)
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
     N, C, H, W = x.shape
+    H_out, W_out = (H - ph) // stride + 1, (W - pw) // stride + 1
     windows = sliding_window_view(x, (ph, pw), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :H_out, :W_out]
     local = np.argmax(windows.reshape(N, C, H_out, W_out, ph * pw), axis=4)  # index inside each window
     rows = np.arange(H_out)[:, None] * stride + local // pw
@@ -880,12 +870,12 @@ def count_parameters(input_shape, layers):
             C, H, W = shape
             f, filters = layer["size"], layer["filters"]
             stride, pad = layer.get("stride", 1), layer.get("pad", 0)
-            shape = (filters, conv_output_size(H, f, pad, stride), conv_output_size(W, f, pad, stride))
+            shape = (filters, (H + 2 * pad - f) // stride + 1, (W + 2 * pad - f) // stride + 1)
             params = (f * f * C + 1) * filters
         elif kind == "pool":
             C, H, W = shape
             f, stride = layer["size"], layer["stride"]
-            shape = (C, conv_output_size(H, f, 0, stride), conv_output_size(W, f, 0, stride))
+            shape = (C, (H - f) // stride + 1, (W - f) // stride + 1)
             params = 0
         elif kind == "fc":
             shape = (layer["units"],)
@@ -904,9 +894,6 @@ def count_parameters(input_shape, layers):
 # ---------------------------------------------------------------------------------------------------------------
 # A small convolutional network
 # ---------------------------------------------------------------------------------------------------------------
-
-POOL_2X2 = {"pool_height": 2, "pool_width": 2, "stride": 2}
-
 
 class ConvNet:
     """conv - ReLU - 2x2 max pool, twice, then affine - ReLU, affine, softmax.
@@ -984,12 +971,13 @@ class ConvNet:
         ### BEGIN SOLUTION
         p = self.params
         conv_param = {"stride": 1, "pad": (p["W1"].shape[2] - 1) // 2}
+        pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
         a1, c1 = conv_forward_fast(X, p["W1"], p["b1"], conv_param)
         r1, cr1 = relu_forward(a1)
-        h1, cp1 = max_pool_forward_fast(r1, POOL_2X2)
+        h1, cp1 = max_pool_forward_fast(r1, pool_param)
         a2, c2 = conv_forward_fast(h1, p["W2"], p["b2"], conv_param)
         r2, cr2 = relu_forward(a2)
-        h2, cp2 = max_pool_forward_fast(r2, POOL_2X2)
+        h2, cp2 = max_pool_forward_fast(r2, pool_param)
         a3, c3 = affine_forward(h2, p["W3"], p["b3"])
         h3, cr3 = relu_forward(a3)
         scores, c4 = affine_forward(h3, p["W4"], p["b4"])
