@@ -97,7 +97,7 @@ def _conv_problem(rng, n=None, square_filter=False, one_by_one=False, leftover=F
     if one_by_one:
         HH = WW = 1
     else:
-        HH = int(rng.integers(1, 5))
+        HH = int(rng.integers(2 if leftover else 1, 5))
         WW = HH if square_filter else int(rng.integers(1, 5))
     pad, stride = int(rng.integers(0, 3)), int(rng.integers(1, 4))
     H = int(rng.integers(max(1, HH - 2 * pad), 9))
@@ -581,12 +581,12 @@ def _margins(params, X):
     return min(smallest, float(np.min(np.abs(a3))))
 
 
-def _convnet_problem(rng, n=None):
+def _convnet_problem(rng, n=None, f=3):
     """Random small parameters and data, redrawn until no ReLU input or pooling lead is within KINK_MARGIN."""
     for _ in range(100):
         N = int(rng.integers(1, 4)) if n is None else n
         C, H, W = int(rng.integers(1, 3)), 4, int(rng.choice([4, 8]))
-        f, (F1, F2), hidden, classes = int(rng.choice([1, 3])), (2, 3), int(rng.integers(3, 6)), 3
+        (F1, F2), hidden, classes = (2, 3), int(rng.integers(3, 6)), 3
         shapes = {"W1": (F1, C, f, f), "b1": (F1,), "W2": (F2, F1, f, f), "b2": (F2,),
                   "W3": (F2 * (H // 4) * (W // 4), hidden), "b3": (hidden,), "W4": (hidden, classes), "b4": (classes,)}
         params = {key: rng.normal(scale=0.6 if key.startswith("W") else 0.3, size=shape)
@@ -627,9 +627,9 @@ def _reg(rng):
 
 @spec.test("cnn")
 def convnet_scores(rng, student):
-    """without labels, ConvNet.loss returns the class scores (N = 1 included)"""
-    for n in (None, 1):
-        params, X, _ = _convnet_problem(rng, n)
+    """without labels, ConvNet.loss returns the class scores (3x3 and 1x1 filters, N = 1 included)"""
+    for n, f in ((None, 3), (1, 1)):
+        params, X, _ = _convnet_problem(rng, n, f)
         expect_close(student.convnet_loss(params, X), ref.convnet_loss(params, X),
                      f"the scores for X of shape {X.shape}", rtol=1e-9)
 
