@@ -40,6 +40,12 @@
 # functions are vectorised.
 
 # %%
+import os
+
+# This lab multiplies many small matrices: one BLAS thread is faster than several that wait for each other (set
+# before NumPy is imported; restart the kernel if you change it).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import numpy as np
 import matplotlib.pyplot as plt
 from numpy.lib.stride_tricks import sliding_window_view
@@ -570,8 +576,6 @@ check("convnet_loss", convnet_loss)
 # takes a few seconds.
 
 # %%
-from threadpoolctl import threadpool_limits
-
 X_train_all, y_train_all, X_test, y_test = load_digits(test_fraction=0.25, seed=0)
 mean, std = X_train_all.mean(), X_train_all.std()
 X_train_all = ((X_train_all - mean) / std).reshape(-1, 1, 8, 8)
@@ -583,10 +587,9 @@ X_train, y_train = X_train_all[order[n_val:]], y_train_all[order[n_val:]]
 print(f"train {X_train.shape}, validation {X_val.shape}, test {X_test.shape}")
 
 digit_net = ConvNet(input_shape=(1, 8, 8), num_filters=(16, 32), filter_size=3, hidden=64, reg=3e-3, rng=0)
-with threadpool_limits(limits=1):  # small matrices: one BLAS thread is faster than several that compete
-    history = train_convnet(digit_net, X_train, y_train, X_val, y_val, lr=0.01, momentum=0.9, lr_decay=0.9,
-                            epochs=30, batch_size=32, rng=0, progress=True)
-    test_accuracy = np.mean(digit_net.predict(X_test) == y_test)
+history = train_convnet(digit_net, X_train, y_train, X_val, y_val, lr=0.01, momentum=0.9, lr_decay=0.9, epochs=30,
+                        batch_size=32, rng=0, progress=True)
+test_accuracy = np.mean(digit_net.predict(X_test) == y_test)
 print(f"validation accuracy after the last epoch: {history['val_acc'][-1]:.1%}")
 print(f"test accuracy: {test_accuracy:.1%}")
 assert test_accuracy >= 0.97, "below 97 %: check your layers' gradients first (the self-checks above)"
