@@ -870,6 +870,8 @@ def count_parameters(input_shape, layers):
     for layer in layers:
         size_in = int(np.prod(shape))
         kind = layer["type"]
+        if kind not in ("conv", "pool", "fc"):
+            raise ValueError(f"unknown layer type {kind!r}; valid: 'conv', 'pool', 'fc'")
         if kind == "conv":
             C, H, W = shape
             f, filters = layer["size"], layer["filters"]
@@ -884,8 +886,6 @@ def count_parameters(input_shape, layers):
         elif kind == "fc":
             shape = (layer["units"],)
             params = size_in * layer["units"] + layer["units"]
-        else:
-            raise ValueError(f"unknown layer type {kind!r}; valid: 'conv', 'pool', 'fc'")
         size_out = int(np.prod(shape))
         table["shapes"].append(tuple(int(v) for v in shape))
         table["sizes"].append(size_out)
