@@ -185,7 +185,8 @@ print(sharpen_kernel(1.0) * 9)
 
 # %%
 rows, cols = slice(40, 200), slice(130, 330)  # a detail of the temple roof
-crops = {"the photograph": photo[1:-1, 1:-1], "the notes' \"sharpen\" (clipped to [0, 1])": filtered["the notes' \"sharpen\""],
+crops = {"the photograph": photo[1:-1, 1:-1],
+         "the notes' \"sharpen\" (clipped to [0, 1])": filtered["the notes' \"sharpen\""],
          "sharpen_kernel(1.0)": cross_correlate2d(photo, sharpen_kernel(1.0)),
          "sharpen_kernel(3.0)": cross_correlate2d(photo, sharpen_kernel(3.0))}
 fig, axes = plt.subplots(1, 4, figsize=(17, 3.9))
@@ -286,9 +287,12 @@ out_check, cache_check = conv_forward_naive(x_check, w_check, b_check, param_che
 dout_check = rng_check.normal(size=out_check.shape)
 grads_check = conv_backward_naive(dout_check, cache_check)
 numeric_check = {
-    "dx": eval_numerical_gradient_array(lambda v: conv_forward_naive(v, w_check, b_check, param_check)[0], x_check, dout_check),
-    "dw": eval_numerical_gradient_array(lambda v: conv_forward_naive(x_check, v, b_check, param_check)[0], w_check, dout_check),
-    "db": eval_numerical_gradient_array(lambda v: conv_forward_naive(x_check, w_check, v, param_check)[0], b_check, dout_check),
+    "dx": eval_numerical_gradient_array(lambda v: conv_forward_naive(v, w_check, b_check, param_check)[0], x_check,
+                                        dout_check),
+    "dw": eval_numerical_gradient_array(lambda v: conv_forward_naive(x_check, v, b_check, param_check)[0], w_check,
+                                        dout_check),
+    "db": eval_numerical_gradient_array(lambda v: conv_forward_naive(x_check, w_check, v, param_check)[0], b_check,
+                                        dout_check),
 }
 print(f"out: shape {out_check.shape}")
 for name, analytic in zip(("dx", "dw", "db"), grads_check):
@@ -350,7 +354,8 @@ for trial in range(40):
         worst[name] = max(worst[name], np.abs(g_slow - g_fast).max())
     columns = im2col(x_, HH_, WW_, param)
     other = rng_agree.normal(size=columns.shape)
-    worst["adjoint"] = max(worst["adjoint"], abs(np.sum(columns * other) - np.sum(x_ * col2im(other, x_.shape, HH_, WW_, param))))
+    adjoint_gap = np.sum(columns * other) - np.sum(x_ * col2im(other, x_.shape, HH_, WW_, param))
+    worst["adjoint"] = max(worst["adjoint"], abs(adjoint_gap))
 for name, value in worst.items():
     print(f"largest difference naive vs fast, {name:>7}: {value:.1e}")
 assert max(worst.values()) < 1e-10
@@ -425,8 +430,9 @@ tile = 4
 crop = photo[None, None, : photo.shape[0] // tile * tile, : photo.shape[1] // tile * tile]
 pool4 = {"pool_height": tile, "pool_width": tile, "stride": tile}
 fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
-for ax, (name, picture) in zip(axes, [("the photograph", crop), ("max pooling 4 × 4", max_pool_forward_fast(crop, pool4)[0]),
-                                      ("average pooling 4 × 4", avg_pool_forward_fast(crop, pool4)[0])]):
+pictures = [("the photograph", crop), ("max pooling 4 × 4", max_pool_forward_fast(crop, pool4)[0]),
+            ("average pooling 4 × 4", avg_pool_forward_fast(crop, pool4)[0])]
+for ax, (name, picture) in zip(axes, pictures):
     ax.imshow(picture[0, 0], cmap="gray", vmin=0, vmax=1)
     ax.set_title(f"{name}: {picture.shape[2]} × {picture.shape[3]}")
     ax.set_xlabel("column")
@@ -535,7 +541,8 @@ print(f"{'':4}{'total':<18}{'':>17}{'':>17}{sum(table['params']):>14,}{sum(table
 handwritten = count_parameters((3, 32, 32), [{"type": "conv", "filters": 100, "size": 4}])
 print(f"activation {handwritten['shapes'][0]} = {handwritten['sizes'][0]:,} numbers from "
       f"{handwritten['params'][0]:,} parameters")
-print(f"a fully connected layer 3072 -> 500 already needs {count_parameters((3, 32, 32), [{'type': 'fc', 'units': 500}])['params'][0]:,}")
+dense_500 = count_parameters((3, 32, 32), [{"type": "fc", "units": 500}])["params"][0]
+print(f"a fully connected layer 3072 -> 500 already needs {dense_500:,}")
 
 # %% [markdown]
 # ## 9. A convolutional network on handwritten digits

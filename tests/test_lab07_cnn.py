@@ -345,8 +345,9 @@ GRADED_REFERENCE_FUNCTIONS = [name for name in dir(ref) if name.endswith(("_forw
     "convnet_loss"]
 
 # one wrong answer per kind of message: values, layer gradients, integer switches, the ConvNet's dict
-FEEDBACK_CASES = ["convolution_layer_flips_the_kernel", "db_summed_over_the_filters", "col2im_overwrites_instead_of_adding",
-                  "switches_are_indices_inside_the_window", "convnet_regularises_the_biases_too"]
+FEEDBACK_CASES = ["convolution_layer_flips_the_kernel", "db_summed_over_the_filters",
+                  "col2im_overwrites_instead_of_adding", "switches_are_indices_inside_the_window",
+                  "convnet_regularises_the_biases_too"]
 
 
 @pytest.mark.parametrize("case", FEEDBACK_CASES)
