@@ -203,7 +203,7 @@ plt.show()
 # In two or three sentences: why does the notes' "sharpen" kernel only change the brightness, and why does your
 # kernel keep the brightness of flat regions while it makes edges stand out?
 
-# %% [markdown] answer="sharpen" points=2
+# %% [markdown] answer="sharpen_explained" points=2
 # A kernel with a single non-zero entry $c$ at its centre multiplies every pixel by $c$: the notes' kernel is
 # $2 \times$ identity, so the output is the image with every grey level doubled (and clipped to white where it
 # exceeds 1), and no pixel is compared with its neighbours. The unsharp-mask kernel $(1 + \alpha)\,\text{identity} -

@@ -431,5 +431,5 @@ def test_feedback_html_is_the_notebook_with_results_under_each_exercise_and_open
         "the verdict for lr = 1 is 'converges', which is not right" in page
     # each exercise's results come right after the student's own code of it
     defines = '<span class="nf">{}</span>'.format
-    assert page.index(defines("gradient_descent")) < page.index("Exercise <code>gradient_descent</code>") < \
+    assert page.index(defines("gradient_descent")) < page.index("Exercise <code>gradient_descent</code>:") < \
         page.index(defines("learning_rate_verdicts"))

@@ -16,7 +16,12 @@ def test_nbgrader_accepts_the_cell_metadata(lab, folder):
     nb = nbformat.read(ROOT / folder / f"{lab}.ipynb", as_version=4)
     MetadataValidatorV3().validate_nb(nb)  # raises ValidationError on anything nbgrader would reject
     graded = [c for c in nb.cells if c.metadata["nbgrader"]["grade"]]
-    assert all(c.metadata["nbgrader"]["solution"] and c.cell_type == "markdown" for c in graded)  # hand-graded answers
+    answers = [c for c in graded if c.metadata["nbgrader"]["solution"]]
+    checks = [c for c in graded if not c.metadata["nbgrader"]["solution"]]
+    assert all(c.cell_type == "markdown" and "answer" in c.metadata["dlcv"] for c in answers)  # graded by hand
+    # autograder-test cells: the public self-checks, worth 0 here (the hidden tests give the points)
+    assert checks and all(c.cell_type == "code" and c.metadata["nbgrader"]["locked"] and "check" in c.metadata["dlcv"]
+                          and c.metadata["nbgrader"]["points"] == 0 for c in checks)
 
 
 def test_the_validator_rejects_what_nbgrader_rejects():

@@ -10,7 +10,9 @@ from traitlets.config import Config
 from nbclient.exceptions import CellExecutionError
 
 # Progress bars print rates and times, which differ on every run; the executed notebooks must not.
-_REPRODUCIBLE_ENV = {"TQDM_DISABLE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+# A failing self-check must fail the build, not only show its report as it does for students.
+_REPRODUCIBLE_ENV = {"TQDM_DISABLE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                     "DLCV_STRICT_CHECKS": "1"}
 
 
 class ExecutionError(RuntimeError):

@@ -107,6 +107,7 @@ def build_notebooks(template_path, project):
         raise TemplateError(f"{template_path}: reference module {settings['reference']} not found at {reference_path}")
     reference = (reference_path.read_text(encoding="utf-8"), str(reference_path.relative_to(project.root)))
 
+    points = exercise_points(lab_id)
     student_cells, solution_cells, exercises = [], [], []
     for index, cell in enumerate(template.cells):
         meta = dict(cell.metadata)
@@ -116,6 +117,11 @@ def build_notebooks(template_path, project):
             names = meta.get("functions") or []
             if not names:
                 raise TemplateError(f"{template_path}: exercise {name!r} lists no functions")
+            if name in points:
+                heading = f"**Exercise `{name}`** · {_points(points[name])}, graded by hidden tests on random inputs"
+                heading_id = f"{number}-points-{name}".replace("_", "-")
+                for cells in (student_cells, solution_cells):
+                    cells.append(_new_cell("markdown", heading, heading_id, _nbgrader(f"cell-{heading_id}")))
             extra = f"\n\n\n{cell.source}" if cell.source.strip() else ""
             dlcv = {"exercise": name, "functions": list(names)}
             nbg = _nbgrader(name, solution=True, locked=False)
@@ -146,9 +152,19 @@ def build_notebooks(template_path, project):
         else:
             source, cell_type, dlcv, kind = cell.source, cell.cell_type, None, cell.cell_type
         cell_id = f"{number}-{kind}"
-        nbg = _nbgrader(f"cell-{cell_id}")
+        # A check cell is an nbgrader test cell (worth 0 here; the hidden tests give the points), so that
+        # nbgrader's Validate reports every exercise whose self-check fails or is not implemented yet.
+        nbg = _nbgrader(f"cell-{cell_id}", grade=kind == "check", points=0 if kind == "check" else None)
         student_cells.append(_new_cell(cell_type, source, cell_id, nbg, dlcv))
         solution_cells.append(_new_cell(cell_type, source, cell_id, nbg, dlcv))
+
+    grade_ids = [c.metadata["nbgrader"]["grade_id"] for c in student_cells]
+    repeated = sorted({g for g in grade_ids if grade_ids.count(g) > 1})
+    if repeated:  # nbgrader rejects a notebook whose grade ids repeat (an answer named like an exercise)
+        raise TemplateError(f"{template_path}: exercise and answer names must differ; repeated: {', '.join(repeated)}")
+    if exercises:
+        for cells in (student_cells, solution_cells):
+            cells.extend(_check_everything_cells(template, exercises, points))
 
     title = settings.get("title", lab_id)
     kernelspec = dict(template.metadata.get("kernelspec", {"name": "python3", "display_name": "Python 3",
@@ -163,6 +179,35 @@ def build_notebooks(template_path, project):
 
     return LabNotebooks(lab_id, title, notebook(student_cells), notebook(solution_cells), tuple(exercises),
                         settings["reference"].rsplit(".", 1)[-1])
+
+
+def _points(value):
+    return f"{value:g} point" + ("" if value == 1 else "s")
+
+
+def exercise_points(lab_id):
+    """Exercise -> autograded points from the lab's hidden spec, or {} while the lab has none yet."""
+    from ..grade.runner import load_spec
+    from ..project import hidden_spec_paths
+
+    if lab_id not in hidden_spec_paths():
+        return {}
+    spec = load_spec(lab_id)
+    return {name: spec.max_score(name) for name in spec.exercises}
+
+
+def _check_everything_cells(template, exercises, points):
+    """The last two cells of a lab: a heading, and a cell that runs every exercise's public checks (as otter's
+    ``grader.check_all()``) and lists each with its points."""
+    functions = {c.metadata["exercise"]: list(c.metadata["functions"]) for c in template.cells
+                 if "exercise" in c.metadata}
+    entries = "".join(f"    {name!r}: ({functions[name]!r}, {points.get(name, 0):g}),\n" for name in exercises)
+    text = ("## Check everything\n\nEvery exercise, its points, and whether its public self-checks pass. A pass "
+            "here is necessary, not sufficient: the grade comes from hidden tests on other, random inputs.")
+    code = f"from labkit import check_all\n\ncheck_all({{\n{entries}}}, globals())"
+    meta = _nbgrader("cell-check-everything-text")
+    return [_new_cell("markdown", text, "check-everything-text", meta),
+            _new_cell("code", code, "check-everything", _nbgrader("cell-check-everything"))]
 
 
 def dumps(nb):

@@ -6,11 +6,12 @@ Plotting and data helpers import matplotlib and scikit-learn only when called.
 """
 
 from .gradcheck import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
-from .selfcheck import CheckFailure, check
+from .selfcheck import CheckFailure, check, check_all
 
 __all__ = [
     "CheckFailure",
     "check",
+    "check_all",
     "eval_numerical_gradient",
     "eval_numerical_gradient_array",
     "rel_error",

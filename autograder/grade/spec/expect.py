@@ -2,6 +2,7 @@
 message says which property failed and by how much, never the hidden inputs or the reference's values."""
 
 import numpy as np
+from labkit.acceptance import as_float_array, as_int_array
 
 from ...worker.protocol import Unsupported
 from .core import TestFailure
@@ -16,27 +17,15 @@ def kind_of(value):
 def as_array(got, what, allow_scalar=False):
     """The student's value as a float64 array, or a :class:`TestFailure` saying why it is not acceptable.
 
-    Accepts NumPy arrays of a float dtype; with ``allow_scalar`` also Python and NumPy real scalars (and 0-d
-    arrays). Rejects lists, integer, complex, boolean and object values, and anything that is not plain data.
+    The rule is labkit's (``labkit.acceptance.as_float_array``), which the public self-checks apply too: float
+    arrays, and with ``allow_scalar`` real scalars; never lists, integer, complex, boolean or object values.
     """
     if isinstance(got, Unsupported):
         raise TestFailure(f"{what} is a {got.type_name}; return a NumPy array of floats")
-    if got is None:
-        raise TestFailure(f"{what} is None: did you forget a `return`?")
-    if isinstance(got, np.ndarray) and got.ndim > 0:
-        if got.dtype.kind != "f":
-            raise TestFailure(f"{what} has dtype {got.dtype}; it should hold floats (float64)")
-        return got.astype(np.float64)
-    scalar = got if not isinstance(got, np.ndarray) else got[()]
-    if allow_scalar and (type(scalar) in (int, float) or isinstance(scalar, (np.integer, np.floating))):
-        try:
-            return np.asarray(float(scalar))
-        except OverflowError:
-            raise TestFailure(f"{what} is an integer too large to be a float; expected a float") from None
-    if isinstance(got, (list, tuple)):
-        raise TestFailure(f"{what} is a {type(got).__name__}; return a NumPy array (np.array(...))")
-    kind = "a scalar" if allow_scalar else "a NumPy array"
-    raise TestFailure(f"{what} is {type(got).__name__} {str(got)[:40]!s}; expected {kind} of floats")
+    array, problem = as_float_array(got, allow_scalar)
+    if problem:
+        raise TestFailure(f"{what} {problem}")
+    return array
 
 
 def _expect_shape(got, shape, what):
@@ -124,12 +113,11 @@ def expect_labels(got, expected, what):
     """Fail unless ``got`` is an integer array (labels, indices) equal to ``expected``; the message counts the
     wrong entries and never shows them."""
     expected = np.asarray(expected)
-    if got is None:
-        raise TestFailure(f"{what} is None: did you forget a `return`?")
-    if not isinstance(got, np.ndarray):
-        raise TestFailure(f"{what} is a {kind_of(got)}; return a NumPy array of integers")
-    if got.dtype.kind not in "iu":
-        raise TestFailure(f"{what} has dtype {got.dtype}; it should hold integers (np.argmax gives int64)")
+    if isinstance(got, Unsupported):
+        raise TestFailure(f"{what} is a {got.type_name}; return a NumPy array of integers")
+    got, problem = as_int_array(got)  # labkit's rule, which the public self-checks apply too
+    if problem:
+        raise TestFailure(f"{what} {problem}")
     _expect_shape(got, expected.shape, what)
     wrong = int(np.sum(got != expected))
     if wrong:

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..gradcheck import eval_numerical_gradient, rel_error
-from ..selfcheck import CheckFailure, expect_close, expect_equal, public_check
+from ..selfcheck import CheckFailure, expect_close, expect_equal, expect_integers, public_check
 
 IMAGE = np.arange(1.0, 10.0).reshape(3, 3)  # [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
 KERNEL = np.array([[1.0, 2.0], [3.0, 4.0]])
@@ -312,11 +312,7 @@ SWITCHES_WIDE = np.array([[[[1, 8, 4]]]], dtype=np.int64)  # the maxima 5, 4, 9 
 def _switches_by_hand(max_pool_switches):
     """a 2x6 input, 2x2 windows: the maxima 5, 4, 9 sit at flat indices h * W + w = 1, 8, 4"""
     call = f"max_pool_switches(x, {P2S2}) for x = [[0, 5, 1, 1.5, 9, 0], [2, 3, 4, 0, 1, 2]] of shape (1, 1, 2, 6)"
-    got = max_pool_switches(WIDE.copy(), dict(P2S2))
-    if not (isinstance(got, np.ndarray) and got.dtype.kind in "iu"):
-        raise CheckFailure(f"  call: {call}\n  expected an integer array, got {type(got).__name__}"
-                           + (f" of dtype {got.dtype}" if isinstance(got, np.ndarray) else ""))
-    expect_close(got, SWITCHES_WIDE, call)
+    expect_integers(max_pool_switches(WIDE.copy(), dict(P2S2)), SWITCHES_WIDE, call)
 
 
 @public_check("max_unpool_forward")

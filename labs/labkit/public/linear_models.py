@@ -5,23 +5,7 @@ import warnings
 
 import numpy as np
 
-from ..selfcheck import CheckFailure, expect_close, public_check
-
-
-def _expect_labels(got, expected, call):
-    """Fail unless ``got`` is an integer array equal to ``expected`` (class labels)."""
-    expected = np.asarray(expected)
-    if not isinstance(got, np.ndarray):
-        raise CheckFailure(f"  call: {call}\n  expected a NumPy array of labels, got {type(got).__name__}")
-    if got.shape != expected.shape:
-        raise CheckFailure(f"  call: {call}\n  expected shape {expected.shape}, got shape {got.shape}")
-    if got.dtype.kind not in "iu":
-        raise CheckFailure(f"  call: {call}\n  expected integer labels, got an array of dtype {got.dtype}")
-    wrong = np.flatnonzero(got != expected)
-    if wrong.size:
-        i = int(wrong[0])
-        raise CheckFailure(f"  call: {call}\n  expected {expected.tolist()}, got {got.tolist()}"
-                           f" (first difference at index {i}: expected {expected[i]}, got {got[i]})")
+from ..selfcheck import CheckFailure, expect_close, expect_integers, public_check
 
 
 def _expect_pair(got, size, call):
@@ -116,9 +100,9 @@ def _predict_threshold(perceptron_predict):
     X = np.array([[1.0, 1.0], [2.0, 0.0], [0.0, 1.0], [3.0, 3.0]])
     w, b = np.array([1.0, -1.0]), 0.5
     # z = [0.5, 2.5, -0.5, 0.5]
-    _expect_labels(perceptron_predict(w, b, X), [1, 1, 0, 1],
+    expect_integers(perceptron_predict(w, b, X), [1, 1, 0, 1],
                    "perceptron_predict(np.array([1.0, -1.0]), 0.5, [[1, 1], [2, 0], [0, 1], [3, 3]])")
-    _expect_labels(perceptron_predict(w, 0.0, X), [1, 1, 0, 1],
+    expect_integers(perceptron_predict(w, 0.0, X), [1, 1, 0, 1],
                    "perceptron_predict(np.array([1.0, -1.0]), 0.0, [[1, 1], [2, 0], [0, 1], [3, 3]]) (z = 0 -> 1)")
 
 
@@ -308,11 +292,11 @@ def _knn_small(knn_predict):
     y_train = np.array([0, 0, 0, 1, 1])
     X_test = np.array([[0.5], [9.0], [6.5]])
     call = "knn_predict([[0], [1], [2], [10], [11]], [0, 0, 0, 1, 1], [[0.5], [9], [6.5]], k={})"
-    _expect_labels(knn_predict(X_train, y_train, X_test, 1), [0, 1, 1], call.format(1))
-    _expect_labels(knn_predict(X_train, y_train, X_test, 3), [0, 1, 1], call.format(3))
+    expect_integers(knn_predict(X_train, y_train, X_test, 1), [0, 1, 1], call.format(1))
+    expect_integers(knn_predict(X_train, y_train, X_test, 3), [0, 1, 1], call.format(3))
     # 6.5: distances 6.5, 5.5, 4.5, 3.5, 4.5 -> 2 nearest: 10 (class 1), then 2 and 11 tie at 4.5 and index 2
     # (class 0) comes first; the vote is 1:1, a tie, which goes to the smaller label 0
-    _expect_labels(knn_predict(X_train, y_train, X_test, 2), [0, 1, 0], call.format(2))
+    expect_integers(knn_predict(X_train, y_train, X_test, 2), [0, 1, 0], call.format(2))
 
 
 @public_check("knn_predict")
@@ -321,7 +305,7 @@ def _knn_tied_vote(knn_predict):
     X_train = np.array([[1.0], [-2.0]])
     y_train = np.array([7, 3])
     call = "knn_predict([[1], [-2]], [7, 3], [[0]], k=2)"
-    _expect_labels(knn_predict(X_train, y_train, np.array([[0.0]]), 2), [3], call)
+    expect_integers(knn_predict(X_train, y_train, np.array([[0.0]]), 2), [3], call)
 
 
 @public_check("knn_predict")
@@ -329,9 +313,9 @@ def _knn_tied_distance(knn_predict):
     """equal distances are ranked by training index: the query 0 is 1 away from both 1 (class 5) and -1 (class 2)"""
     X_train = np.array([[1.0], [-1.0]])
     call = "knn_predict([[1], [-1]], {}, [[0]], k=1, metric='l1')"
-    _expect_labels(knn_predict(X_train, np.array([5, 2]), np.array([[0.0]]), 1, metric="l1"), [5],
+    expect_integers(knn_predict(X_train, np.array([5, 2]), np.array([[0.0]]), 1, metric="l1"), [5],
                    call.format("[5, 2]"))
-    _expect_labels(knn_predict(X_train, np.array([2, 5]), np.array([[0.0]]), 1, metric="l1"), [2],
+    expect_integers(knn_predict(X_train, np.array([2, 5]), np.array([[0.0]]), 1, metric="l1"), [2],
                    call.format("[2, 5]"))
 
 
@@ -349,7 +333,7 @@ def _mle_square_and_pair(gaussian_mle_fit):
     if not isinstance(got, tuple) or len(got) != 3:
         raise CheckFailure(f"  call: {call}\n  expected a tuple (classes, means, covs)")
     classes, means, covs = got
-    expect_close(classes, [4, 9], call + "[0] (classes)")
+    expect_integers(classes, [4, 9], call + "[0] (classes)")
     expect_close(means, [[1.0, 1.0], [11.0, 10.0]], call + "[1] (means)")
     # square: every coordinate is mean ± 1, uncorrelated -> variance 1 (divide by N_c = 4, not 3)
     # pair: x = 11 ± 1 -> variance 1; y constant -> 0
@@ -384,7 +368,7 @@ def _predict_nearest_gaussian(gaussian_mle_predict):
     means = np.array([[0.0, 0.0], [10.0, 0.0]])
     covs = np.stack([np.eye(2), np.eye(2)])
     X = np.array([[1.0, 1.0], [9.0, -2.0], [4.9, 0.0], [5.1, 3.0]])
-    _expect_labels(gaussian_mle_predict(X, classes, means, covs), [3, 8, 3, 8],
+    expect_integers(gaussian_mle_predict(X, classes, means, covs), [3, 8, 3, 8],
                    "gaussian_mle_predict([[1, 1], [9, -2], [4.9, 0], [5.1, 3]], [3, 8], means, [I, I])")
 
 
@@ -395,7 +379,7 @@ def _predict_wide_beats_narrow(gaussian_mle_predict):
     means = np.array([[0.0], [7.0]])
     covs = np.array([[[1.0]], [[16.0]]])
     # class 0: -4.5 (Mahalanobis 9 / 2); class 1: -log 4 - 0.5 = -1.89
-    _expect_labels(gaussian_mle_predict(np.array([[3.0]]), classes, means, covs), [1],
+    expect_integers(gaussian_mle_predict(np.array([[3.0]]), classes, means, covs), [1],
                    "gaussian_mle_predict([[3]], [0, 1], [[0], [7]], [[[1]], [[16]]])")
 
 

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ..selfcheck import CheckFailure, expect_close, public_check
+from ..selfcheck import CheckFailure, expect_close, expect_integers, public_check
 
 
 def _pair(result, call, names):
@@ -160,7 +160,7 @@ def _linear_loss_by_hand(linear_softmax_loss):
 def _predict_identity_weights(linear_predict):
     """with W = I and b = 0 the prediction is the position of each row's largest feature"""
     got = linear_predict(np.eye(3), np.zeros(3), np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 1.0], [-1.0, -3.0, 0.5]]))
-    expect_close(got, [0, 1, 2], "linear_predict(np.eye(3), np.zeros(3), "
+    expect_integers(got, [0, 1, 2], "linear_predict(np.eye(3), np.zeros(3), "
                                  "np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 1.0], [-1.0, -3.0, 0.5]]))")
 
 
@@ -168,4 +168,4 @@ def _predict_identity_weights(linear_predict):
 def _predict_ties(linear_predict):
     """equal scores: the smallest class index wins (as np.argmax does)"""
     got = linear_predict(np.zeros((2, 3)), np.array([0.0, 1.0, 1.0]), np.ones((4, 2)))
-    expect_close(got, [1, 1, 1, 1], "linear_predict(np.zeros((2, 3)), np.array([0.0, 1.0, 1.0]), np.ones((4, 2)))")
+    expect_integers(got, [1, 1, 1, 1], "linear_predict(np.zeros((2, 3)), np.array([0.0, 1.0, 1.0]), np.ones((4, 2)))")
