@@ -108,27 +108,29 @@ def _rmsprop_momentum_steps(rmsprop_momentum):
 
 @public_check("adam")
 def _adam_first_steps(adam):
-    """bias-corrected first step = -lr * sign(dw) (epsilon 0); t counts steps; no correction; AMSGrad; decay"""
-    base = {"learning_rate": 0.1, "beta1": 0.5, "beta2": 0.75, "epsilon": 0.0}
+    """bias-corrected first step = -lr * sign(dw) (epsilon 0); t counts steps; no correction; epsilon; AMSGrad; decay"""
+    base = {"learning_rate": 0.1, "beta1": 0.5, "beta2": 0.36, "epsilon": 0.0}
     for step, w, cfg, call in _run(adam, "adam", [1.0, 1.0], [[4.0, -0.01]], dict(base)):
         expect_close(w, [0.9, 1.1], call + "  (with bias correction the first step is lr in every coordinate)")
         expect_equal(cfg.get("t"), 1, call + "  [config['t'] after the first step]")
         _expect_state(cfg, "m", [2.0, -0.005], call)
-        _expect_state(cfg, "v", [4.0, 0.25e-4], call)
-    # without bias correction: m = 0.5 dw, v = 0.25 dw^2, step = lr * 0.5 / sqrt(0.25) = lr
-    # and on the second step m = 0.75 dw, v = 0.4375 dw^2 for a constant dw = 2
+        _expect_state(cfg, "v", [10.24, 0.64e-4], call)
+    # without bias correction: m = 0.5 dw, v = 0.64 dw^2, step = lr * 0.5 / 0.8; then m = 0.75 dw, v = 0.8704 dw^2
     config = {**base, "bias_correction": False}
-    expected = [0.9, 0.9 - 0.1 * 0.75 / math.sqrt(0.4375)]
+    expected = [1.0 - 0.1 * 0.5 / 0.8, 1.0 - 0.1 * 0.5 / 0.8 - 0.1 * 1.5 / math.sqrt(3.4816)]
     for step, w, cfg, call in _run(adam, "adam (bias_correction=False)", [1.0], [[2.0], [2.0]], config):
         expect_close(w, [expected[step - 1]], call)
-    # AMSGrad: a large gradient, then a small one; v_max keeps the larger raw second moment
+    # epsilon = 1 stands outside the root: m_hat = 2, v_hat = 4, step = lr * 2 / (2 + 1)
+    for step, w, cfg, call in _run(adam, "adam (epsilon=1.0)", [1.0], [[2.0]], {**base, "epsilon": 1.0}):
+        expect_close(w, [1.0 - 0.1 * 2.0 / 3.0], call + "  (m_hat / (sqrt(v_hat) + epsilon))")
+    # AMSGrad: a large gradient, then a small one; v_max keeps the larger raw second moment v
     config = {**base, "amsgrad": True}
-    v_max = [0.25 * 16.0, 0.25 * 16.0]  # v1 = 4, v2 = 0.75 * 4 + 0.25 * 0.01 = 3.0025 < 4
+    v_max = [10.24, 10.24]  # v1 = 0.64 * 16, v2 = 0.36 * 10.24 + 0.64 * 0.01 = 3.6928 < 10.24
     for step, w, cfg, call in _run(adam, "adam (amsgrad=True)", [1.0], [[4.0], [0.1]], config):
-        _expect_state(cfg, "v_max", [v_max[step - 1]], call)
+        _expect_state(cfg, "v_max", [v_max[step - 1]], call + "  (the maximum of the raw v, not of v_hat)")
         if step == 2:
             m_hat = (0.5 * 2.0 + 0.05) / 0.75
-            expect_close(w, [0.9 - 0.1 * m_hat / math.sqrt(4.0 / (1 - 0.75 ** 2))], call)
+            expect_close(w, [0.9 - 0.1 * m_hat / math.sqrt(10.24 / (1 - 0.36 ** 2))], call)
     # weight decay adds weight_decay * w to the gradient before the moments
     for step, w, cfg, call in _run(adam, "adam (weight_decay=2)", [1.0], [[-1.0]], {**base, "weight_decay": 2.0}):
         _expect_state(cfg, "m", [0.5 * (-1.0 + 2.0)], call)
@@ -255,7 +257,11 @@ def _newton(newton_step):
 
 @public_check("hessian_memory_bytes")
 def _hessian_memory(hessian_memory_bytes):
-    """3 parameters: 9 entries of 4 bytes = 36, or 6 entries (one triangle) of 8 bytes = 48"""
-    expect_equal(hessian_memory_bytes(3), 36, "hessian_memory_bytes(3)")
+    """3 parameters: 9 entries of 4 bytes = 36, or 6 entries (one triangle) of 8 bytes = 48, as exact ints"""
+    got = hessian_memory_bytes(3)
+    if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
+        raise CheckFailure(f"  call: hessian_memory_bytes(3)\n  expected an int, got {type(got).__name__} {got!r}"
+                           " (floats round large byte counts)")
+    expect_equal(got, 36, "hessian_memory_bytes(3)")
     expect_equal(hessian_memory_bytes(3, bytes_per_entry=8, symmetric=True), 48,
                  "hessian_memory_bytes(3, bytes_per_entry=8, symmetric=True)")
