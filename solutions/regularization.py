@@ -1007,9 +1007,10 @@ def evaluate(model, X, y):
     return loss, float(np.mean(np.argmax(scores, axis=1) == y))
 
 
-def train_model(model, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng, momentum=0.9, augment=None,
-                label_smoothing=0.0, early_stopping=None, snapshot_every=None, progress=False):
-    """Train ``model`` with mini-batch SGD with momentum (Lab 5's ``sgd_momentum``); return its history.
+def train_model(model, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng, update=sgd_momentum,
+                config=None, augment=None, label_smoothing=0.0, early_stopping=None, snapshot_every=None,
+                progress=False):
+    """Train ``model`` with mini-batches and one of Lab 5's update rules (``sgd_momentum`` by default).
 
     Every epoch shuffles the training set (``rng.permutation``) and walks through it in batches of ``batch_size``
     (a last batch of a single sample is skipped: batch norm needs two). After every epoch the model is evaluated
@@ -1027,7 +1028,11 @@ def train_model(model, X, y, X_val, y_val, epochs, batch_size, learning_rate, rn
         A constant, or a function ``step -> rate`` of the step number (from 0), e.g. a schedule.
     rng : numpy.random.Generator
         Shuffles the batches (and draws the augmentations).
-    momentum : float, default 0.9
+    update : callable, default sgd_momentum
+        ``update(w, dw, config) -> (next_w, config)``, e.g. Lab 5's ``sgd`` or ``sgd_momentum``.
+    config : dict, optional
+        Settings every parameter's config starts from (e.g. ``{'momentum': 0.9}``); ``learning_rate`` is set
+        before every step.
     augment : callable, optional
         ``augment(X_batch, rng) -> X_batch``, applied to every training batch.
     label_smoothing : float, default 0.0
@@ -1046,7 +1051,7 @@ def train_model(model, X, y, X_val, y_val, epochs, batch_size, learning_rate, rn
     """
     history = {"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": [], "lr": [], "snapshots": [],
                "stopped_at": None, "best_epoch": None}
-    configs = {key: {"momentum": momentum} for key in model.params}
+    configs = {key: dict(config or {}) for key in model.params}
     num_classes = model.layer_sizes[-1]
     epoch_range = range(epochs)
     if progress:
@@ -1068,7 +1073,7 @@ def train_model(model, X, y, X_val, y_val, epochs, batch_size, learning_rate, rn
             lr = learning_rate(step) if callable(learning_rate) else learning_rate
             for key, grad in grads.items():
                 configs[key]["learning_rate"] = lr
-                next_w, configs[key] = sgd_momentum(model.params[key], grad, configs[key])
+                next_w, configs[key] = update(model.params[key], grad, configs[key])
                 model.params[key][...] = next_w  # in place, as the early stopping docstring warns
             history["lr"].append(lr)
             step += 1
