@@ -1,9 +1,30 @@
-"""Start and talk to sandboxed workers (trusted side).
+"""Start and talk to sandboxed workers (trusted side), and decide what a worker may see.
 
 Each worker is a fresh ``python -I`` process started from a runtime copy of ``autograder.worker``, in its own
-session, with a scrubbed environment. The worker locks itself down before any student code runs (see
-``autograder.worker.main``); this side enforces wall time, kills the whole process group, and, when it runs as
-root, every process left behind by the worker's private user id.
+session, with a scrubbed environment. The worker locks itself down before any student code runs (read
+``autograder.worker.lockdown`` top to bottom); this side enforces wall time, kills the whole process group, and,
+when it runs as root, every process left behind by the worker's private user id.
+
+Where the trusted side reads untrusted bytes, and what bounds each read
+-----------------------------------------------------------------------
+- **The submitted notebook** (``grade.extract.read_notebook``): at most ``MAX_NOTEBOOK_BYTES`` (512 MiB), checked
+  before reading; ``json.loads`` only; every field type-checked; a damaged cell is skipped, not fatal; cell sources
+  are parsed with ``ast`` and never executed on this side.
+- **A frame from a worker** (``worker.protocol.read_frame``): its 4-byte length header is checked against
+  ``MAX_FRAME_BYTES`` (16 MiB) before the body is read; every read has a deadline (the test's wall time); invalid
+  JSON, UTF-8 or nesting is a ``ProtocolError``.
+- **A value in a reply** (``worker.protocol.decode``): at most ``MAX_ITEMS`` (100,000) values and ``MAX_DEPTH``
+  (16) levels; exact types only; arrays of whitelisted numeric dtypes whose byte length must match their shape
+  (computed with Python integers, so a crafted shape cannot wrap); nothing is ever unpickled.
+- **Reply fields** (``grade.runner``): a load reply's ``errors`` and ``defined`` must be lists of the right types
+  and are cut to 20 and 1,000 entries; error texts to 1,000 and tracebacks to 2,000 characters; arguments read
+  back after a call must match the call's count and keywords (``_arguments_after``).
+- **A callback request** (``grade.runner._evaluator``): the function index must be one sent with this call; its
+  arguments are decoded as above; a test function that fails on them answers with an error message.
+- **The hello frame** (``Worker.__init__``): a 30 s deadline; the protections it reports are recorded, never
+  obeyed.
+
+Writes to a worker are non-blocking with the same deadline, so a worker that stops reading cannot hang the grader.
 """
 
 import fcntl
@@ -102,6 +123,35 @@ def _kill_uid(uid):
         time.sleep(0.01)
 
 
+# ---------------------------------------------------------------------------------------------- what is hidden
+
+
+def paths_to_hide(out_dir, submission_paths):
+    """What a worker must not see, besides every non-system top-level folder it never sees anyway: the
+    instructor's repository (reference solutions, hidden specs, the grader, its git history) — or, where the
+    packages are installed without one, the ``solutions`` and ``autograder`` packages —, the output folder, and
+    every folder holding submissions of the batch. The Python installation stays reachable (``paths_to_expose``
+    and the worker's own interpreter are bound back in)."""
+    import autograder
+    import solutions
+
+    root = Path(autograder.__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() or (root / ".git").exists():
+        hide = {root}
+    else:
+        hide = {Path(autograder.__file__).parent, Path(solutions.__file__).parent}
+    hide.add(Path(out_dir))
+    hide |= {Path(p).resolve().parent for p in submission_paths}
+    return sorted(str(p.resolve()) for p in hide)
+
+
+def paths_to_expose():
+    """Public code the worker may import even when it sits inside a hidden folder: labkit."""
+    import labkit
+
+    return [str(Path(labkit.__file__).resolve().parent)]
+
+
 class Runtime:
     """A read-only folder holding the worker's code, shared by all workers of a grading run."""
 
@@ -131,7 +181,6 @@ class Worker:
     """One sandboxed worker process and its protocol channel."""
 
     def __init__(self, runtime, limits, namespaces=True):
-        self.limits = limits
         self.uid = _UIDS.take() if os.geteuid() == 0 else None
         self.scratch = Path(tempfile.mkdtemp(prefix="dlcv-work-"))
         config = {"hide": runtime.hide, "expose": runtime.expose, "limits": limits.to_config(), "uid": self.uid,
