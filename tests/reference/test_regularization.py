@@ -17,36 +17,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reference.oracle import DT, numeric_gradient, rel_error, t
 from solutions import regularization as reg
-
-H = 1e-5
-DT = torch.float64
-
-
-def rel_error(a, b):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
-
-
-def numeric_gradient(f, x, dout):
-    """d/dx of sum(f(x) * dout) by central differences."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + H
-        plus = np.sum(f(x) * dout)
-        x[i] = old - H
-        minus = np.sum(f(x) * dout)
-        x[i] = old
-        grad[i] = (plus - minus) / (2 * H)
-    return grad
-
-
-def t(a, grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=DT, requires_grad=grad)
 
 
 # ---------------------------------------------------------------------------------------------------------------
