@@ -369,8 +369,8 @@ def dropout_statistics(rng, student):
         raise TestFailure(f"out of dropout_forward has shape {out.shape}; expected {x.shape}")
     dropped = float(np.mean(out == 0))
     if abs(dropped - p) > 0.01:  # the standard error is at most 0.0025
-        raise TestFailure(f"dropout_forward with p = {p} dropped {dropped:.1%} of the units; p is the probability of"
-                          " dropping a unit")
+        raise TestFailure(f"the share of units dropout_forward dropped differs from p by {abs(dropped - p):.2f} (allowed:"
+                          " 0.01); p is the probability of dropping a unit")
     ratio = float(out.mean() / x.mean())
     if abs(ratio - 1) > 0.02:
         raise TestFailure(f"the mean of the training output is {ratio:.3f} times the mean of the input; inverted dropout"
