@@ -203,10 +203,8 @@ def linear_regression_path(X, y, penalty, alpha, learning_rate, steps, proximal=
     w = np.zeros(D)
     for _ in range(steps):  # a loop over steps, not samples
         dw = X.T @ (X @ w - y) / N
-        if proximal:
-            w = l1_proximal_step(w, dw, learning_rate, alpha)
-        else:
-            w = penalized_sgd_step(w, dw, learning_rate, alpha, penalty)
+        w = (l1_proximal_step(w, dw, learning_rate, alpha) if proximal
+             else penalized_sgd_step(w, dw, learning_rate, alpha, penalty))
     return w
 
 
@@ -374,7 +372,7 @@ def early_stopping_run(val_losses, param_history, patience, min_delta=0.0):
             params[key][...] = param_history[key][epoch]
         if stopper.update(float(val_loss), params):
             stop_epoch = epoch
-            break
+            break  # update said stop
     return stopper.best_epoch, stop_epoch, stopper.best_params
 
 
@@ -957,42 +955,40 @@ class RegularizedMLP:
             Otherwise: training mode; ``grads`` has an entry for every key of ``params``.
         """
         mode = "test" if y is None and targets is None else "train"
-        L = self.num_layers
-        caches = {}
+        depth = self.num_layers
+        saved = {}  # the caches of every layer
         h = X
-        for l in range(1, L):  # a loop over layers
-            a, caches[("affine", l)] = affine_forward(h, self.params[f"W{l}"], self.params[f"b{l}"])
-            h, caches[("relu", l)] = relu_forward(a)
+        for l in range(1, depth):  # a loop over layers
+            a, saved[("affine", l)] = affine_forward(h, self.params[f"W{l}"], self.params[f"b{l}"])
+            h, saved[("relu", l)] = relu_forward(a)
             if l in self.bn_params:
                 self.bn_params[l]["mode"] = mode
-                h, caches[("bn", l)] = batchnorm_forward(h, self.params[f"gamma{l}"], self.params[f"beta{l}"],
-                                                         self.bn_params[l])
+                h, saved[("bn", l)] = batchnorm_forward(h, self.params[f"gamma{l}"], self.params[f"beta{l}"],
+                                                        self.bn_params[l])
             if l in self.dropout_params:
                 self.dropout_params[l]["mode"] = mode
                 self.dropout_params[l]["seed"] = int(self.mask_rng.integers(2**32)) if mode == "train" else None
-                h, caches[("dropout", l)] = dropout_forward(h, self.dropout_params[l])
-        scores, caches[("affine", L)] = affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
+                h, saved[("dropout", l)] = dropout_forward(h, self.dropout_params[l])
+        scores, saved[("affine", depth)] = affine_forward(h, self.params[f"W{depth}"], self.params[f"b{depth}"])
         if mode == "test":
             return scores
 
-        if targets is not None:
-            loss, dscores = soft_cross_entropy(scores, targets)
-        else:
-            loss, dscores = softmax_loss(scores, y)
-        grads = {}
-        dh, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, caches[("affine", L)])
-        for l in range(L - 1, 0, -1):
+        data_loss, dscores = soft_cross_entropy(scores, targets) if targets is not None else softmax_loss(scores, y)
+        grads = dict()
+        dh, grads[f"W{depth}"], grads[f"b{depth}"] = affine_backward(dscores, saved[("affine", depth)])
+        for l in range(depth - 1, 0, -1):
             if l in self.dropout_params:
-                dh = dropout_backward(dh, caches[("dropout", l)])
+                dh = dropout_backward(dh, saved[("dropout", l)])
             if l in self.bn_params:
-                dh, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm_backward_alt(dh, caches[("bn", l)])
-            da = relu_backward(dh, caches[("relu", l)])
-            dh, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(da, caches[("affine", l)])
-        for l in range(1, L + 1):
+                dh, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm_backward_alt(dh, saved[("bn", l)])
+            da = relu_backward(dh, saved[("relu", l)])
+            dh, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(da, saved[("affine", l)])
+        total = float(data_loss)
+        for l in range(1, depth + 1):
             penalty, dpenalty = l2_penalty(self.params[f"W{l}"])
-            loss += self.reg * penalty
+            total += self.reg * penalty
             grads[f"W{l}"] = grads[f"W{l}"] + self.reg * dpenalty
-        return float(loss), grads
+        return total, grads
 
     def predict_proba(self, X):
         """Class probabilities in test mode, shape (N, C)."""
@@ -1066,10 +1062,8 @@ def train_model(model, X, y, X_val, y_val, epochs, batch_size, learning_rate, rn
             if batch.size < 2:
                 continue
             X_batch = X[batch] if augment is None else augment(X[batch], rng)
-            if label_smoothing > 0:
-                _, grads = model.loss(X_batch, targets=smooth_labels(y[batch], num_classes, label_smoothing))
-            else:
-                _, grads = model.loss(X_batch, y[batch])
+            targets = smooth_labels(y[batch], num_classes, label_smoothing) if label_smoothing > 0 else None
+            _, grads = model.loss(X_batch, y[batch], targets=targets)  # targets, when given, replace the labels
             lr = learning_rate(step) if callable(learning_rate) else learning_rate
             for key, grad in grads.items():
                 configs[key]["learning_rate"] = lr
@@ -1085,7 +1079,7 @@ def train_model(model, X, y, X_val, y_val, epochs, batch_size, learning_rate, rn
             history[f"{split}_acc"].append(accuracy)
         if early_stopping is not None and early_stopping.update(history["val_loss"][-1], model.state()):
             history["stopped_at"] = epoch
-            break
+            break  # the best state is loaded back below
     if early_stopping is not None and early_stopping.best_params is not None:
         model.load_state(early_stopping.best_params)
         history["best_epoch"] = early_stopping.best_epoch

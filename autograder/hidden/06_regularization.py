@@ -36,10 +36,10 @@ NUMERIC_FLOOR = 1e-8
 RIDGE_RTOL = 1e-6
 
 spec = Spec("06_regularization", {
+    "overfitting": "polynomial features and ridge regression",
     "penalties": "the L2 and L1 penalties and their (sub)gradients",
     "weight_decay": "SGD on the penalty and the weight-decay form",
     "l1_sparsity": "the proximal L1 step (soft-thresholding)",
-    "overfitting": "polynomial features and ridge regression",
     "early_stopping": "early stopping with patience",
     "dropout": "inverted dropout",
     "dropout_noninverted": "non-inverted dropout",
