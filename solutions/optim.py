@@ -36,8 +36,6 @@ Conventions
 * A *path* is an array of shape ``(T + 1, D)``: the start and the point after each of the T steps.
 """
 
-import math
-
 import numpy as np
 
 
@@ -573,7 +571,7 @@ def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
         ``lr_min + (lr_max - lr_min) * (1 + cos(pi * step / total_steps)) / 2``.
     """
     ### BEGIN SOLUTION
-    return float(lr_min + (lr_max - lr_min) * (1.0 + math.cos(math.pi * step / total_steps)) / 2.0)
+    return float(lr_min + (lr_max - lr_min) * (1.0 + np.cos(np.pi * step / total_steps)) / 2.0)
     ### END SOLUTION
 
 

@@ -49,12 +49,24 @@ def _default_rng(seed):
     return np.random.default_rng(seed)
 
 
+def _rosenbrock_gradient(a, b):
+    """(x, y) -> the gradient of (a - x)^2 + b (y - x^2)^2 at a point of shape (2,) (Lab 5's curved valley)."""
+    a, b = float(a), float(b)
+
+    def fn(p):
+        x, y = (float(v) for v in np.asarray(p, dtype=float))
+        return np.array([-2.0 * (a - x) - 4.0 * b * x * (y - x * x), 2.0 * b * (y - x * x)])
+
+    return fn
+
+
 _FACTORIES = {
     "polynomial": _polynomial,
     "linear_gradient": _linear_gradient,
     "quadratic_form": _quadratic_form,
     "sine_mix": _sine_mix,
     "default_rng": _default_rng,
+    "rosenbrock_gradient": _rosenbrock_gradient,
 }
 
 

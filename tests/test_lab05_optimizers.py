@@ -1,0 +1,643 @@
+"""Lab 5 graded end to end: the solution scores full marks, the stub zero, realistic mistakes lose exactly the
+points of the properties they break (including what they break downstream: ``nesterov_paths`` runs the student's
+``nesterov``)."""
+
+import copy
+
+import numpy as np
+import pytest
+
+import solutions.optim as ref
+import test_feedback as feedback
+from autograder.grade import runner
+from helpers import (
+    assert_solution_scores_full_marks,
+    assert_stub_scores_zero,
+    assert_wrong_answer_scores,
+    failed_tests,
+    grade_notebook,
+    replace_function,
+    solution_notebook,
+)
+from labkit import CheckFailure, check
+
+LAB = "05_optimizers"
+FULL = {"sgd": 2, "momentum": 3, "momentum_conventions": 3, "nesterov": 2, "nesterov_forms": 2, "adagrad": 3,
+        "ewa": 2, "rmsprop": 5, "adam": 7, "newton": 3, "minibatches": 3, "schedules": 2, "clipping": 2}
+
+
+def test_solution_notebook_scores_full_marks(tmp_path):
+    assert_solution_scores_full_marks(LAB, FULL, tmp_path)
+
+
+def test_student_stub_scores_zero_and_says_why(tmp_path):
+    assert_stub_scores_zero(LAB, FULL, tmp_path)
+
+
+# Adam with one line changed; ADAM_LINES are the reference's step, in order.
+_ADAM_TEMPLATE = '''
+def adam(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("bias_correction", True)
+    config.setdefault("amsgrad", False)
+    config.setdefault("weight_decay", 0.0)
+    m = config.get("m", np.zeros_like(w))
+    v = config.get("v", np.zeros_like(w))
+    t = int(config.get("t", 0))
+    b1, b2, eps, lr = config["beta1"], config["beta2"], config["epsilon"], config["learning_rate"]
+    g = dw + config["weight_decay"] * w
+    t = t + 1
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    second = v
+    if config["amsgrad"]:
+        config["v_max"] = np.maximum(config.get("v_max", np.zeros_like(w)), v)
+        second = config["v_max"]
+    m_hat, v_hat = (m / (1 - b1 ** t), second / (1 - b2 ** t)) if config["bias_correction"] else (m, second)
+    next_w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+    config["m"], config["v"], config["t"] = m, v, t
+    return next_w, config
+'''
+
+
+def _adam(old, new):
+    assert _ADAM_TEMPLATE.count(old) == 1, old
+    return _ADAM_TEMPLATE.replace(old, new)
+
+
+WRONG_ANSWERS = {
+    # The slides' sign inside the notes' convention: v = mu v + lr dw, w += v walks uphill. Every test compares
+    # the parameters.
+    "momentum_sign": ("sgd_momentum", """
+        def sgd_momentum(w, dw, config=None):
+            if config is None:
+                config = {}
+            config.setdefault("learning_rate", 1e-2)
+            config.setdefault("momentum", 0.9)
+            v = config.get("velocity", np.zeros_like(w))
+            v = config["momentum"] * v + config["learning_rate"] * dw
+            config["velocity"] = v
+            return w + v, config
+        """, {"momentum": 0}),
+    # The velocity is computed but never stored: the first step is right (it starts from zeros anyway), every
+    # later step restarts from zero velocity, and config has no 'velocity'.
+    "velocity_not_stored_in_config": ("sgd_momentum", """
+        def sgd_momentum(w, dw, config=None):
+            if config is None:
+                config = {}
+            config.setdefault("learning_rate", 1e-2)
+            config.setdefault("momentum", 0.9)
+            v = config.get("velocity", np.zeros_like(w))
+            v = config["momentum"] * v - config["learning_rate"] * dw
+            return w + v, config
+        """, {"momentum": 1}),
+    # Nesterov's update rule written as plain momentum: both nesterov tests fail, and so does the update-API half
+    # of nesterov_paths, which runs this nesterov; the look-ahead loop (written out) is still right.
+    "nesterov_as_plain_momentum": ("nesterov", """
+        def nesterov(w, dw, config=None):
+            if config is None:
+                config = {}
+            config.setdefault("learning_rate", 1e-2)
+            config.setdefault("momentum", 0.9)
+            v = config.get("velocity", np.zeros_like(w))
+            v = config["momentum"] * v - config["learning_rate"] * dw
+            config["velocity"] = v
+            return w + v, config
+        """, {"nesterov": 0, "nesterov_forms": 1}),
+    # "They are the same method": the notes' path is the slides' path, returned twice. Right for a constant rate
+    # and for the slides' path; wrong as soon as the rate changes.
+    "one_momentum_path_returned_twice": ("momentum_paths", """
+        def momentum_paths(grad_fn, x0, learning_rates, momentum):
+            x = np.array(x0, dtype=np.float64)
+            g = np.zeros_like(x)
+            path = [x]
+            for eta in learning_rates:
+                g = momentum * g + grad_fn(x)
+                x = x - eta * g
+                path.append(x)
+            return np.array(path), np.array(path)
+        """, {"momentum_conventions": 1}),
+    # The update-API path is reported as phi, the look-ahead point, instead of theta = phi - mu v.
+    "nesterov_forms_forget_the_change_of_variables": ("nesterov_paths", """
+        def nesterov_paths(grad_fn, theta0, learning_rate, momentum, num_steps):
+            theta = np.array(theta0, dtype=np.float64)
+            v = np.zeros_like(theta)
+            lookahead = [theta]
+            for _ in range(num_steps):
+                v = momentum * v - learning_rate * grad_fn(theta + momentum * v)
+                theta = theta + v
+                lookahead.append(theta)
+            phi, config, update_api = np.array(theta0, dtype=np.float64), {"learning_rate": learning_rate,
+                                                                           "momentum": momentum}, [theta0]
+            for _ in range(num_steps):
+                phi, config = nesterov(phi, grad_fn(phi), config)
+                update_api.append(phi)
+            return np.array(lookahead), np.array(update_api)
+        """, {"nesterov_forms": 1}),
+    # Adagrad's cache sums the gradients, not their squares: every step and every cache is wrong.
+    "adagrad_cache_not_squared": ("adagrad", """
+        def adagrad(w, dw, config=None):
+            if config is None:
+                config = {}
+            config.setdefault("learning_rate", 1e-2)
+            config.setdefault("epsilon", 1e-7)
+            cache = config.get("cache", np.zeros_like(w)) + np.abs(dw)
+            config["cache"] = cache
+            return w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"]), config
+        """, {"adagrad": 0}),
+    # epsilon inside the root, sqrt(cache + eps): invisible with epsilon 0 and (below DEFAULTS_RTOL) with the
+    # default 1e-7 on gradients of size 1; caught by the large-epsilon test only.
+    "adagrad_epsilon_inside_the_root": ("adagrad", """
+        def adagrad(w, dw, config=None):
+            if config is None:
+                config = {}
+            config.setdefault("learning_rate", 1e-2)
+            config.setdefault("epsilon", 1e-7)
+            cache = config.get("cache", np.zeros_like(w)) + dw * dw
+            config["cache"] = cache
+            return w - config["learning_rate"] * dw / np.sqrt(cache + config["epsilon"]), config
+        """, {"adagrad": 2}),
+    # RMSProp's decay applied to the wrong term: (1 - rho) * cache + rho * dw^2. All three rmsprop tests fail;
+    # rmsprop_momentum (its own function) keeps its 2 points.
+    "rmsprop_decay_on_the_wrong_term": ("rmsprop", """
+        def rmsprop(w, dw, config=None):
+            if config is None:
+                config = {}
+            config.setdefault("learning_rate", 1e-2)
+            config.setdefault("decay_rate", 0.99)
+            config.setdefault("epsilon", 1e-7)
+            rho = config["decay_rate"]
+            cache = (1 - rho) * config.get("cache", np.zeros_like(w)) + rho * dw * dw
+            config["cache"] = cache
+            return w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"]), config
+        """, {"rmsprop": 2}),
+    # The notes' typo taken literally: sqrt(a) + v in the denominator. Both rmsprop_momentum tests fail.
+    "rmsprop_momentum_with_the_notes_typo": ("rmsprop_momentum", """
+        def rmsprop_momentum(w, dw, config=None):
+            if config is None:
+                config = {}
+            config.setdefault("learning_rate", 1e-2)
+            config.setdefault("decay_rate", 0.99)
+            config.setdefault("epsilon", 1e-7)
+            config.setdefault("momentum", 0.9)
+            rho = config["decay_rate"]
+            cache = rho * config.get("cache", np.zeros_like(w)) + (1 - rho) * dw * dw
+            v = config.get("velocity", np.zeros_like(w))
+            v = config["momentum"] * v - config["learning_rate"] * dw / (np.sqrt(cache) + v)
+            config["cache"], config["velocity"] = cache, v
+            return w + v, config
+        """, {"rmsprop": 3}),
+    # No bias correction at all: only the bias_correction=False test passes.
+    "adam_missing_bias_correction": ("adam", _adam(
+        'm_hat, v_hat = (m / (1 - b1 ** t), second / (1 - b2 ** t)) if config["bias_correction"] else (m, second)',
+        "m_hat, v_hat = m, second"), {"adam": 1}),
+    # t incremented after its use: the first bias correction divides by 1 - beta**0 = 0 (inf and nan). Only the
+    # run without bias correction survives (t is stored right).
+    "adam_t_incremented_after_use": ("adam", _adam("    t = t + 1\n", "").replace(
+        "    config[\"m\"], config[\"v\"], config[\"t\"] = m, v, t", "    config[\"m\"], config[\"v\"], config[\"t\"] = m, v, t + 1"),
+        {"adam": 1}),
+    # epsilon inside the root: the tests run with epsilon 0 or (defaults) on large gradients, where it makes no
+    # visible difference; the large-epsilon test catches it.
+    "adam_epsilon_inside_the_root": ("adam", _adam("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat + eps)"), {"adam": 6}),
+    # AMSGrad keeps the maximum of the first moment instead of the second (and divides by it): the AMSGrad test.
+    "amsgrad_max_of_m_instead_of_v": ("adam", _adam(
+        'config["v_max"] = np.maximum(config.get("v_max", np.zeros_like(w)), v)\n        second = config["v_max"]',
+        'config["v_max"] = np.maximum(config.get("v_max", np.zeros_like(w)), m)\n        second = config["v_max"]'),
+        {"adam": 6}),
+    # AMSGrad as the notes' older pseudocode: the maximum of the bias-corrected v_hat. The same single test.
+    "amsgrad_max_of_the_corrected_v_hat": ("adam", _adam(
+        '''    second = v
+    if config["amsgrad"]:
+        config["v_max"] = np.maximum(config.get("v_max", np.zeros_like(w)), v)
+        second = config["v_max"]
+    m_hat, v_hat = (m / (1 - b1 ** t), second / (1 - b2 ** t)) if config["bias_correction"] else (m, second)''',
+        '''    m_hat, v_hat = (m / (1 - b1 ** t), v / (1 - b2 ** t)) if config["bias_correction"] else (m, v)
+    if config["amsgrad"]:
+        config["v_max"] = np.maximum(config.get("v_max", np.zeros_like(w)), v_hat)
+        v_hat = config["v_max"]'''), {"adam": 6}),
+    # Weight decay added to the step after the moments (decoupled, AdamW-like) instead of to the gradient.
+    "weight_decay_after_the_moment_update": ("adam", _adam("g = dw + config[\"weight_decay\"] * w", "g = dw").replace(
+        "next_w = w - lr * m_hat / (np.sqrt(v_hat) + eps)",
+        "next_w = w - lr * (m_hat / (np.sqrt(v_hat) + eps) + config[\"weight_decay\"] * w)"), {"adam": 6}),
+    # The bias correction counts t from 0 (the array index): inf at t = 0. The uncorrected average is right.
+    "ewa_bias_correction_from_t_0": ("ewa", """
+        def ewa(values, beta, bias_correction=False):
+            values = np.asarray(values, dtype=np.float64)
+            out = np.empty_like(values)
+            v = np.zeros_like(values[0])
+            for t in range(len(values)):
+                v = beta * v + (1 - beta) * values[t]
+                out[t] = v / (1 - beta ** t) if bias_correction else v
+            return out
+        """, {"ewa": 1}),
+    # Drops the last, shorter batch: fewer samples per epoch (the sizes test and the order test fail); the order
+    # still comes from rng.
+    "minibatches_drop_the_last_partial_batch": ("minibatches", """
+        def minibatches(N, batch_size, rng):
+            order = rng.permutation(N)
+            for start in range(0, N - batch_size + 1, batch_size):
+                yield order[start:start + batch_size]
+        """, {"minibatches": 1}),
+    # Never shuffles: every epoch visits 0, 1, 2, ... Sizes right; order and reproducibility ("other seeds, other
+    # orders") fail.
+    "minibatches_not_shuffled": ("minibatches", """
+        def minibatches(N, batch_size, rng):
+            order = np.arange(N)
+            for start in range(0, N, batch_size):
+                yield order[start:start + batch_size]
+        """, {"minibatches": 1}),
+    # Shuffles with the global np.random: sizes right, order not rng's, two equal seeds give different epochs.
+    "minibatches_shuffle_with_np_random": ("minibatches", """
+        def minibatches(N, batch_size, rng):
+            order = np.random.permutation(N)
+            for start in range(0, N, batch_size):
+                yield order[start:start + batch_size]
+        """, {"minibatches": 1}),
+    # The cosine is one step ahead, cos(pi (step + 1) / S): never lr_max at step 0. Step decay keeps its point.
+    "cosine_schedule_off_by_one_step": ("cosine_lr", """
+        def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
+            return float(lr_min + (lr_max - lr_min) * (1 + np.cos(np.pi * (step + 1) / total_steps)) / 2)
+        """, {"schedules": 1}),
+    # Step decay without the floor: a smooth exponential decay, lr0 * drop ** (epoch / every).
+    "step_decay_without_the_floor": ("step_decay_lr", """
+        def step_decay_lr(epoch, lr0, drop=0.5, every=10):
+            return float(lr0 * drop ** (epoch / every))
+        """, {"schedules": 1}),
+    # Every array clipped to max_norm on its own: changes the direction when clipping; harmless when it does not.
+    "clipping_per_tensor": ("clip_by_global_norm", """
+        def clip_by_global_norm(grads, max_norm):
+            total = float(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())))
+            clipped = {}
+            for key, g in grads.items():
+                norm = np.linalg.norm(g)
+                clipped[key] = g * (max_norm / norm) if norm > max_norm else g.copy()
+            return clipped, total
+        """, {"clipping": 1}),
+    # Newton's step uphill, theta + H^-1 g: both newton_step tests fail; the memory count is separate.
+    "newton_step_with_plus": ("newton_step", """
+        def newton_step(theta, grad, hessian):
+            return theta + np.linalg.solve(hessian, grad)
+        """, {"newton": 1}),
+    # The Hessian's bytes as a float: right digits for small n, but a float, and rounded for n near 10^9.
+    "hessian_memory_as_a_float": ("hessian_memory_bytes", """
+        def hessian_memory_bytes(num_params, bytes_per_entry=4, symmetric=False):
+            n = float(num_params)
+            entries = n * (n + 1) / 2 if symmetric else n * n
+            return entries * bytes_per_entry
+        """, {"newton": 2}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_ANSWERS))
+def test_realistic_wrong_answer_loses_exactly_its_points(case, tmp_path):
+    assert_wrong_answer_scores(LAB, FULL, WRONG_ANSWERS[case], tmp_path)
+
+
+def test_feedback_names_the_step_and_the_quantity(tmp_path):
+    nb = replace_function(solution_notebook(LAB), "sgd_momentum", WRONG_ANSWERS["velocity_not_stored_in_config"][1])
+    failed = failed_tests(grade_notebook(nb, LAB, tmp_path))
+    assert sorted(failed) == ["momentum: sgd_momentum over 12 steps: parameters and config['velocity'] (the notes'"
+                              " convention) after every step",
+                              "momentum: sgd_momentum with config=None: learning_rate 1e-2, momentum 0.9, the"
+                              " velocity kept between calls"]
+    message = failed[sorted(failed)[0]]
+    assert message.startswith("next_w after step 2 of 12 (w of shape (1,)) is wrong") or "config has no entry" in message
+
+    nb = replace_function(solution_notebook(LAB), "adam", WRONG_ANSWERS["adam_t_incremented_after_use"][1])
+    failed = failed_tests(grade_notebook(nb, LAB, tmp_path))
+    first = failed[next(iter(failed))]
+    assert "after step 1 of 1" in first and ("nan" in first or "inf" in first)
+
+
+GRADED_REFERENCE_FUNCTIONS = ["sgd", "sgd_momentum", "nesterov", "adagrad", "rmsprop", "rmsprop_momentum", "adam",
+                              "momentum_paths", "nesterov_paths", "ewa", "list_minibatches", "step_decay_lr",
+                              "cosine_lr", "clip_by_global_norm", "newton_step", "hessian_memory_bytes"]
+
+# one wrong answer per kind of message: an update rule's step, its state, a pair of paths, batches, a dict
+FEEDBACK_CASES = ["adam_epsilon_inside_the_root", "velocity_not_stored_in_config", "one_momentum_path_returned_twice",
+                  "minibatches_not_shuffled", "clipping_per_tensor", "ewa_bias_correction_from_t_0"]
+
+
+@pytest.mark.parametrize("case", FEEDBACK_CASES)
+def test_failure_messages_reveal_no_hidden_input_or_reference_value(case, tmp_path, monkeypatch):
+    """Every number sent to the student's code (test functions' parameters included) or computed by the reference
+    is recorded; no failure message may contain one of them to 4 significant digits (as in test_feedback.py)."""
+    secrets = []
+    real_call = runner._Session.call
+
+    def recording_call(self, name, args, kwargs, timeout, **options):
+        secrets.extend(feedback._numbers(list(args)) + feedback._numbers(kwargs))
+        return real_call(self, name, args, kwargs, timeout, **options)
+
+    monkeypatch.setattr(runner._Session, "call", recording_call)
+    for fn_name in GRADED_REFERENCE_FUNCTIONS:
+        def recording(*args, _real=getattr(ref, fn_name), **kwargs):
+            result = _real(*args, **kwargs)
+            secrets.extend(feedback._numbers(result))
+            return result
+
+        monkeypatch.setattr(ref, fn_name, recording)
+
+    name, source, _ = WRONG_ANSWERS[case]
+    messages = failed_tests(grade_notebook(replace_function(solution_notebook(LAB), name, source), LAB, tmp_path))
+    assert messages and secrets
+    secret_texts = {f"{s:.4g}" for s in secrets if np.isfinite(s) and s != int(s)}
+    for message in messages.values():
+        long_numbers = [t for t in feedback.NUMBER.findall(message) if feedback._significant(t) >= 4]
+        assert not [t for t in long_numbers if f"{float(t):.4g}" in secret_texts], message
+
+
+# ------------------------------------------------------------------------------------------ public self-checks
+
+PUBLIC_CHECKED = ["sgd", "sgd_momentum", "nesterov", "adagrad", "rmsprop", "rmsprop_momentum", "adam",
+                  "momentum_paths", "nesterov_paths", "ewa", "minibatches", "list_minibatches", "step_decay_lr",
+                  "cosine_lr", "clip_by_global_norm", "newton_step", "hessian_memory_bytes"]
+
+
+@pytest.mark.parametrize("name", PUBLIC_CHECKED)
+def test_public_checks_pass_the_reference(name, capsys):
+    check(name, getattr(ref, name))
+    assert f"{name}: all" in capsys.readouterr().out
+
+
+def _compiled(case):
+    """The wrong answer's function, defined with numpy in scope (and the reference's nesterov for Nesterov's paths)."""
+    name, source, _ = WRONG_ANSWERS[case]
+    namespace = {"np": np, "nesterov": ref.nesterov}
+    exec(compile(__import__("textwrap").dedent(source), f"<{case}>", "exec"), namespace)
+    return name, namespace[name]
+
+
+PUBLIC_CATCHES = {
+    "momentum_sign": "expected 0.9, got 1.1",
+    "velocity_not_stored_in_config": "config has no entry 'velocity'",
+    "nesterov_as_plain_momentum": "step 1 of 2",
+    "one_momentum_path_returned_twice": "[notes_path]",
+    "nesterov_forms_forget_the_change_of_variables": "[update_api_path equals lookahead_path]",
+    "adagrad_cache_not_squared": "step 1 of 2",
+    "adagrad_epsilon_inside_the_root": "step 1 of 2",
+    "rmsprop_decay_on_the_wrong_term": "step 1 of 2",
+    "rmsprop_momentum_with_the_notes_typo": "step 1 of 2",
+    "adam_missing_bias_correction": "(with bias correction the first step is lr in every coordinate)",
+    "adam_t_incremented_after_use": "non-finite",
+    "adam_epsilon_inside_the_root": "(m_hat / (sqrt(v_hat) + epsilon))",
+    "amsgrad_max_of_m_instead_of_v": "(the maximum of the raw v, not of v_hat)",
+    "amsgrad_max_of_the_corrected_v_hat": "adam (amsgrad=True): step 1 of 2",
+    "weight_decay_after_the_moment_update": "config['m']",
+    "ewa_bias_correction_from_t_0": "bias_correction=True",
+    "minibatches_drop_the_last_partial_batch": "the batch sizes",
+    "minibatches_not_shuffled": "permutation(10)",
+    "minibatches_shuffle_with_np_random": "permutation(10)",
+    "cosine_schedule_off_by_one_step": "cosine_lr(0, 100, 0.1)",
+    "step_decay_without_the_floor": "step_decay_lr(9, 1.0)",
+    "clipping_per_tensor": "one factor for all arrays",
+    "newton_step_with_plus": "newton_step(theta=[1, 1]",
+    "hessian_memory_as_a_float": "expected an int, got float",
+}
+
+
+@pytest.mark.parametrize("case", sorted(PUBLIC_CATCHES))
+def test_public_checks_catch_the_wrong_answers(case):
+    """Every wrong answer above already fails its public self-check, with a message that points at the problem."""
+    name, fn = _compiled(case)
+    with np.errstate(all="ignore"), pytest.raises(CheckFailure) as failure:
+        check(name, fn)
+    assert PUBLIC_CATCHES[case] in str(failure.value), str(failure.value)
+
+
+def test_public_check_of_a_stub_says_it_is_not_implemented():
+    def adam(w, dw, config=None):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailure, match="not implemented yet"):
+        check("adam", adam)
+
+
+# ------------------------------------------------------------------------------------------ the spec's tolerances
+
+# Right answers written another way: the same formulas in another order, as students write them.
+REWRITES = """
+def sgd(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    return w + (-config["learning_rate"]) * dw, config
+
+
+def sgd_momentum(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = -config["learning_rate"] * dw + config["momentum"] * config.get("velocity", 0 * w)
+    config["velocity"] = v
+    return w + v, config
+
+
+def nesterov(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    mu, v_old = config["momentum"], config.get("velocity", 0 * w)
+    v = mu * v_old - config["learning_rate"] * dw
+    config["velocity"] = v
+    return w + v + mu * (v - v_old), config
+
+
+def adagrad(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("epsilon", 1e-7)
+    cache = config.get("cache", 0 * w) + dw ** 2
+    config["cache"] = cache
+    return w - (config["learning_rate"] / (cache ** 0.5 + config["epsilon"])) * dw, config
+
+
+def rmsprop(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-7)
+    cache = config.get("cache", 0 * w)
+    cache = cache + (1 - config["decay_rate"]) * (dw ** 2 - cache)
+    config["cache"] = cache
+    return w - config["learning_rate"] / (cache ** 0.5 + config["epsilon"]) * dw, config
+
+
+def rmsprop_momentum(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-7)
+    config.setdefault("momentum", 0.9)
+    cache = config.get("cache", 0 * w)
+    cache = cache + (1 - config["decay_rate"]) * (dw ** 2 - cache)
+    v = config["momentum"] * config.get("velocity", 0 * w) - config["learning_rate"] / (np.sqrt(cache)
+                                                                                       + config["epsilon"]) * dw
+    config["cache"], config["velocity"] = cache, v
+    return w + v, config
+
+
+def adam(w, dw, config=None):  # PyTorch's arrangement: lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+    config = {} if config is None else config
+    for key, value in (("learning_rate", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-8),
+                       ("bias_correction", True), ("amsgrad", False), ("weight_decay", 0.0)):
+        config.setdefault(key, value)
+    b1, b2 = config["beta1"], config["beta2"]
+    g = dw + config["weight_decay"] * w
+    t = config.get("t", 0) + 1
+    m = config.get("m", 0 * w)
+    m = m + (1 - b1) * (g - m)
+    v = config.get("v", 0 * w)
+    v = v + (1 - b2) * (g * g - v)
+    if config["amsgrad"]:
+        config["v_max"] = np.maximum(v, config.get("v_max", 0 * w))
+    second = config["v_max"] if config["amsgrad"] else v
+    c1, c2 = (1 - b1 ** t, np.sqrt(1 - b2 ** t)) if config["bias_correction"] else (1.0, 1.0)
+    config["m"], config["v"], config["t"] = m, v, t
+    return w - config["learning_rate"] / c1 * m / (np.sqrt(second) / c2 + config["epsilon"]), config
+
+
+def momentum_paths(grad_fn, x0, learning_rates, momentum):
+    x, g, slides = np.asarray(x0, dtype=float), 0.0, []
+    theta, config, notes = x.copy(), {"momentum": momentum}, [x.copy()]
+    slides.append(x)
+    for eta in learning_rates:
+        g = grad_fn(x) + momentum * g
+        x = x - g * eta
+        slides.append(x)
+        config["learning_rate"] = eta
+        theta, config = sgd_momentum(theta, grad_fn(theta), config)
+        notes.append(theta)
+    return np.stack(slides), np.stack(notes)
+
+
+def nesterov_paths(grad_fn, theta0, learning_rate, momentum, num_steps):
+    theta, v, look = np.asarray(theta0, dtype=float), 0.0, []
+    look.append(theta)
+    for _ in range(num_steps):
+        v = -learning_rate * grad_fn(theta + momentum * v) + momentum * v
+        theta = v + theta
+        look.append(theta)
+    phi, config, api = np.asarray(theta0, dtype=float), {"learning_rate": learning_rate, "momentum": momentum}, []
+    api.append(phi)
+    for _ in range(num_steps):
+        phi, config = nesterov(phi, grad_fn(phi), config)
+        api.append(phi - momentum * config["velocity"])
+    return np.stack(look), np.stack(api)
+
+
+def ewa(values, beta, bias_correction=False):  # the closed form (1 - beta) sum_s beta^(t-s) x_s
+    values = np.asarray(values, dtype=float)
+    t = np.arange(1, len(values) + 1)
+    weights = np.tril((1 - beta) * beta ** (t[:, None] - t[None, :]))
+    out = np.tensordot(weights, values, axes=1)
+    if bias_correction:
+        out = out / (1 - beta ** t).reshape((-1,) + (1,) * (values.ndim - 1))
+    return out
+
+
+def minibatches(N, batch_size, rng):
+    order = rng.permutation(N)
+    yield from (order[i:i + batch_size] for i in range(0, N, batch_size))
+
+
+def list_minibatches(N, batch_size, rng):
+    return [np.asarray(batch) for batch in minibatches(N, batch_size, rng)]
+
+
+def step_decay_lr(epoch, lr0, drop=0.5, every=10):
+    return lr0 * np.power(drop, epoch // every)
+
+
+def cosine_lr(step, total_steps, lr_max, lr_min=0.0):  # (1 + cos x) / 2 = cos^2(x / 2)
+    return lr_min + (lr_max - lr_min) * np.cos(np.pi * step / (2 * total_steps)) ** 2
+
+
+def clip_by_global_norm(grads, max_norm):
+    total = float(np.linalg.norm(np.concatenate([g.ravel() for g in grads.values()])))
+    return {k: g * min(1.0, max_norm / total) for k, g in grads.items()}, total
+
+
+def newton_step(theta, grad, hessian):
+    return theta - np.linalg.inv(hessian) @ grad
+
+
+def hessian_memory_bytes(num_params, bytes_per_entry=4, symmetric=False):
+    return (num_params * (num_params + 1) // 2 if symmetric else num_params ** 2) * bytes_per_entry
+"""
+
+
+class LocalStudent:
+    """A stand-in for the sandbox: ``student.NAME(...)`` calls ``namespace[NAME]`` on copies of the arguments, with
+    test functions resolved as the grader resolves them."""
+
+    def __init__(self, namespace):
+        self._namespace = namespace
+
+    def __getattr__(self, name):
+        from autograder.grade.spec import FnRef, local_fn
+
+        def resolve(value):
+            if isinstance(value, FnRef):
+                return local_fn(value)
+            if isinstance(value, dict):
+                return {k: resolve(v) for k, v in value.items()}
+            return copy.deepcopy(value)
+
+        def call(*args, **kwargs):
+            return self._namespace[name](*[resolve(a) for a in args], **{k: resolve(v) for k, v in kwargs.items()})
+
+        return call
+
+
+def _namespace(source=None, base=REWRITES):
+    namespace = {"np": np}
+    exec(compile(base, "<rewrites>", "exec"), namespace)
+    if source is not None:
+        exec(compile(__import__("textwrap").dedent(source), "<wrong answer>", "exec"), namespace)
+    return namespace
+
+
+def _failing(namespace, seeds, scale=1.0):
+    """{(seed, test)} of the spec's tests that fail for ``namespace``, with every tolerance multiplied by ``scale``
+    (DIFFERENT_PATH divided by it)."""
+    import importlib
+
+    spec_module = importlib.import_module("autograder.hidden.05_optimizers")
+    from autograder.grade.spec import TestFailure
+
+    saved = {k: getattr(spec_module, k) for k in ("RTOL", "ATOL", "DEFAULTS_RTOL", "SAME_PATH_RTOL", "DIFFERENT_PATH")}
+    try:
+        for key in ("RTOL", "ATOL", "DEFAULTS_RTOL", "SAME_PATH_RTOL"):
+            setattr(spec_module, key, saved[key] * scale)
+        spec_module.DIFFERENT_PATH = saved["DIFFERENT_PATH"] / scale
+        failed = set()
+        student = LocalStudent(namespace)
+        for seed in seeds:
+            for index, test in enumerate(spec_module.spec.tests):
+                try:
+                    with np.errstate(all="ignore"):
+                        test.fn(np.random.default_rng([seed, index]), student)
+                except TestFailure:
+                    failed.add((seed, test.name))
+        return failed
+    finally:
+        for key, value in saved.items():
+            setattr(spec_module, key, value)
+
+
+def test_rewritten_right_answers_pass_with_tolerances_a_hundred_times_tighter():
+    """The measurement behind RTOL, ATOL, DEFAULTS_RTOL and SAME_PATH_RTOL (the spec's docstring: 1,000 seeds)."""
+    assert _failing(_namespace(), range(100), scale=1e-2) == set()
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_ANSWERS))
+def test_wrong_answers_fail_the_same_tests_with_tolerances_a_hundred_times_looser(case):
+    """A wrong answer is not near the edge of a tolerance: loosening every one 100-fold changes no verdict."""
+    namespace = _namespace(WRONG_ANSWERS[case][1])
+    strict = _failing(namespace, range(5))
+    assert strict and _failing(namespace, range(5), scale=1e2) == strict
