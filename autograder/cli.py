@@ -29,6 +29,14 @@ _GRADE_CODES = """exit codes:
   3  grading finished, but some files could not be graded (their results.json and the summary say why)"""
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _plain(text, stream):
+    """``text`` without terminal colour codes unless ``stream`` is a terminal (a kernel's tracebacks carry them)."""
+    return text if stream.isatty() else _ANSI.sub("", text)
+
+
 def _cmd_build(args):
     from .build.builder import build
     from .build.execute import ExecutionError
