@@ -328,13 +328,12 @@ class EarlyStopping:
         """
         ### BEGIN SOLUTION
         self.epoch += 1
-        if val_loss < self.best_loss - self.min_delta:
+        improved = val_loss < self.best_loss - self.min_delta
+        self.bad_epochs = 0 if improved else self.bad_epochs + 1
+        if improved:
             self.best_loss = float(val_loss)
             self.best_epoch = self.epoch
             self.best_params = {key: np.array(value, copy=True) for key, value in params.items()}
-            self.bad_epochs = 0
-        else:
-            self.bad_epochs += 1
         return self.bad_epochs >= self.patience
         ### END SOLUTION
 
@@ -407,15 +406,13 @@ def dropout_forward(x, dropout_param):
     """
     ### BEGIN SOLUTION
     p, mode = dropout_param["p"], dropout_param["mode"]
-    if mode == "train":
-        rng = np.random.default_rng(dropout_param.get("seed"))
-        mask = (rng.random(x.shape) < 1 - p) / (1 - p)
-        out = x * mask
-    elif mode == "test":
-        mask = None
-        out = np.array(x, dtype=np.float64, copy=True)
-    else:
+    if mode not in ("train", "test"):
         raise ValueError(f"unknown dropout mode {mode!r}")
+    if mode == "test":
+        return np.array(x, dtype=np.float64, copy=True), (dropout_param, None)
+    rng = np.random.default_rng(dropout_param.get("seed"))
+    mask = (rng.random(x.shape) < 1 - p) / (1 - p)
+    out = x * mask
     cache = (dropout_param, mask)
     return out, cache
     ### END SOLUTION
@@ -439,10 +436,9 @@ def dropout_backward(dout, cache):
     """
     ### BEGIN SOLUTION
     dropout_param, mask = cache
-    if dropout_param["mode"] == "train":
-        dx = dout * mask
-    else:
-        dx = np.array(dout, dtype=np.float64, copy=True)
+    if dropout_param["mode"] == "test":
+        return np.array(dout, dtype=np.float64, copy=True)
+    dx = dout * mask
     return dx
     ### END SOLUTION
 
@@ -469,17 +465,13 @@ def dropout_forward_noninverted(x, dropout_param):
     """
     ### BEGIN SOLUTION
     p, mode = dropout_param["p"], dropout_param["mode"]
-    if mode == "train":
-        rng = np.random.default_rng(dropout_param.get("seed"))
-        mask = (rng.random(x.shape) < 1 - p).astype(np.float64)
-        out = x * mask
-    elif mode == "test":
-        mask = None
-        out = (1 - p) * x
-    else:
+    if mode not in ("train", "test"):
         raise ValueError(f"unknown dropout mode {mode!r}")
-    cache = (dropout_param, mask)
-    return out, cache
+    if mode == "test":
+        return (1 - p) * x, (dropout_param, None)
+    rng = np.random.default_rng(dropout_param.get("seed"))
+    keep = (rng.random(x.shape) < 1 - p).astype(np.float64)
+    return x * keep, (dropout_param, keep)
     ### END SOLUTION
 
 
@@ -515,7 +507,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     bn_param : dict
         ``'mode'``: ``'train'`` or ``'test'`` (required); ``'eps'`` (default 1e-5); ``'momentum'`` (default 0.9);
         ``'running_mean'`` (default zeros of shape (D,)) and ``'running_var'`` (default ones of shape (D,)),
-        both written back into ``bn_param``.
+        both written back into ``bn_param`` in training mode.
 
     Returns
     -------
@@ -537,24 +529,20 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     N, D = x.shape
     running_mean = bn_param.get("running_mean", np.zeros(D))
     running_var = bn_param.get("running_var", np.ones(D))
-    if mode == "train":
-        if N < 2:
-            raise ValueError("batch normalization needs at least 2 samples per batch in training mode")
-        mu = x.mean(axis=0)
-        var = x.var(axis=0)
-        x_hat = (x - mu) / np.sqrt(var + eps)
-        out = gamma * x_hat + beta
-        running_mean = momentum * running_mean + (1 - momentum) * mu
-        running_var = momentum * running_var + (1 - momentum) * var * N / (N - 1)
-        cache = (x, x_hat, mu, var, gamma, beta, eps)
-    elif mode == "test":
-        x_hat = (x - running_mean) / np.sqrt(running_var + eps)
-        out = gamma * x_hat + beta
-        cache = None
-    else:
+    if mode not in ("train", "test"):
         raise ValueError(f"unknown batch norm mode {mode!r}")
-    bn_param["running_mean"] = running_mean
-    bn_param["running_var"] = running_var
+    if mode == "test":
+        x_hat = (x - running_mean) / np.sqrt(running_var + eps)
+        return gamma * x_hat + beta, None  # the running averages stay as they are
+    if N < 2:
+        raise ValueError("batch normalization needs at least 2 samples per batch in training mode")
+    mu = x.mean(axis=0)
+    var = x.var(axis=0)
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    out = gamma * x_hat + beta
+    bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+    bn_param["running_var"] = momentum * running_var + (1 - momentum) * var * N / (N - 1)
+    cache = (x, x_hat, mu, var, gamma, beta, eps)
     return out, cache
     ### END SOLUTION
 

@@ -56,8 +56,8 @@ from labkit import check, eval_numerical_gradient, eval_numerical_gradient_array
 from labkit.data import load_digits, load_sample_image
 from labkit.plotting import plot_curves
 
-np.set_printoptions(precision=4, suppress=True)
 threadpool_limits(1)  # our matrices are small: one BLAS thread is faster than several competing for the cores
+np.set_printoptions(precision=4, suppress=True)
 
 # %% [markdown]
 # ## 1. Overfitting: a line or a polynomial?

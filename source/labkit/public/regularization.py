@@ -57,9 +57,8 @@ def _penalized_step(penalized_sgd_step):
     try:
         penalized_sgd_step(W_STEP.copy(), DW_STEP.copy(), 0.1, 1.0, "l3")
     except ValueError:
-        pass
-    else:
-        raise CheckFailure(f"  call: {base.format('l3')}\n  expected ValueError (an unknown penalty), but it returned")
+        return
+    raise CheckFailure(f"  call: {base.format('l3')}\n  expected ValueError (an unknown penalty), but it returned")
 
 
 @public_check("weight_decay_step")
