@@ -793,22 +793,20 @@ for name, scores in ensembles.items():
 
 # %%
 fig, (ax_lr, ax_acc) = plt.subplots(1, 2, figsize=(13, 4))
-steps = np.arange(len(snapshot_history["lr"]))
-ax_lr.plot(steps, snapshot_history["lr"])
+ax_lr.plot(snapshot_history["lr"])  # one rate per step
 for i in range(1, K + 1):
     ax_lr.axvline(i * CYCLE - 1, color="tab:red", linestyle=":", linewidth=1, label="snapshot" if i == 1 else None)
 ax_lr.set_xlabel("SGD step")
 ax_lr.set_ylabel("learning rate")
 ax_lr.set_title("Cyclic cosine schedule: a snapshot in every dip")
 ax_lr.legend()
-positions = np.arange(len(ensembles))
 for i, (name, scores) in enumerate(ensembles.items()):
     member_accuracies = [accuracy_of(s, y_test) for s in scores]
     ax_acc.plot(np.full(K, i), member_accuracies, "o", color="tab:blue", alpha=0.6,
                 label="members" if i == 0 else None)
     ax_acc.plot(i, np.mean(ensemble_predict(scores)[1] == y_test), "*", color="tab:red", markersize=16,
                 label="ensemble" if i == 0 else None)
-ax_acc.set_xticks(positions, list(ensembles))
+ax_acc.set_xticks(range(len(ensembles)), list(ensembles))
 ax_acc.set_xlim(-0.5, len(ensembles) - 0.5)
 ax_acc.set_ylabel("test accuracy (450 held-out digits)")
 ax_acc.set_title("Each ensemble against its five members")
