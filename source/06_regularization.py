@@ -756,7 +756,7 @@ def cross_entropy_of(probs, y):
 
 ensembles = {}
 members = []
-for k in range(K):
+for k in tqdm(range(K), desc="independent members"):
     model = RegularizedMLP(ENSEMBLE_SIZES, dropout=DROPOUT, seed=10 + k)
     train_model(model, X_train, y_train, X_val, y_val, epochs=EPOCHS, batch_size=25, learning_rate=0.05,
                 rng=np.random.default_rng(k), config={"momentum": 0.9})
@@ -764,7 +764,7 @@ for k in range(K):
 ensembles["independent starts"] = np.array(members)
 
 members = []
-for k in range(K):
+for k in tqdm(range(K), desc="bagged members"):
     sample = bootstrap_indices(len(y_train), np.random.default_rng(100 + k))
     model = RegularizedMLP(ENSEMBLE_SIZES, dropout=DROPOUT, seed=10 + k)
     train_model(model, X_train[sample], y_train[sample], X_val, y_val, epochs=EPOCHS, batch_size=25,
