@@ -46,17 +46,20 @@
 
 # %%
 import math  # Lab 5's cosine_lr, handed out below, uses it
+import os
+
+for variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    # set before NumPy loads: our matrices are small, and one BLAS thread beats several competing for the cores
+    os.environ.setdefault(variable, "1")
 
 import numpy as np
 import matplotlib.pyplot as plt
-from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from labkit import check, eval_numerical_gradient, eval_numerical_gradient_array, rel_error
 from labkit.data import load_digits, load_sample_image
 from labkit.plotting import plot_curves
 
-threadpool_limits(1)  # our matrices are small: one BLAS thread is faster than several competing for the cores
 np.set_printoptions(precision=4, suppress=True)
 
 # %% [markdown]
