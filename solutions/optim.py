@@ -309,17 +309,13 @@ def adam(w, dw, config=None):
     t += 1
     m = beta1 * m + (1.0 - beta1) * g
     v = beta2 * v + (1.0 - beta2) * g * g
+    second = v  # the second moment the step uses: v, or with AMSGrad its running maximum
     if config["amsgrad"]:
-        v_max = np.maximum(config.get("v_max", np.zeros_like(w)), v)
-        config["v_max"] = v_max
-        second = v_max
-    else:
-        second = v
+        config["v_max"] = np.maximum(config.get("v_max", np.zeros_like(w)), v)
+        second = config["v_max"]
+    m_hat, v_hat = m, second
     if config["bias_correction"]:
-        m_hat = m / (1.0 - beta1 ** t)
-        v_hat = second / (1.0 - beta2 ** t)
-    else:
-        m_hat, v_hat = m, second
+        m_hat, v_hat = m / (1.0 - beta1 ** t), second / (1.0 - beta2 ** t)
     next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
     config["m"], config["v"], config["t"] = m, v, t
     return next_w, config
@@ -520,9 +516,9 @@ def minibatches(N, batch_size, rng):
         Indices into the data set.
     """
     ### BEGIN SOLUTION
-    order = rng.permutation(N)
-    for start in range(0, N, batch_size):
-        yield order[start:start + batch_size]
+    permutation = rng.permutation(N)
+    for first in range(0, N, batch_size):
+        yield permutation[first:first + batch_size]
     ### END SOLUTION
 
 

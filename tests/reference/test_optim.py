@@ -41,9 +41,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reference.oracle import DT
 from solutions import optim
 
-DT = torch.float64
 STEPS = 50
 RTOL = 1e-12
 
