@@ -463,16 +463,18 @@ def conv_transpose_forward(x, w, b, conv_param):
     """
     ### BEGIN SOLUTION
     stride, pad = conv_param.get("stride", 1), conv_param.get("pad", 0)
-    N, _, H, W = x.shape
+    N, C_in, H, W = x.shape
     _, C_out, HH, WW = w.shape
     H_full, W_full = stride * (H - 1) + HH, stride * (W - 1) + WW
     if H_full - 2 * pad < 1 or W_full - 2 * pad < 1:
         raise ValueError(f"pad {pad} crops the whole {H_full} x {W_full} output")
+    # one matrix product gives every patch: patches[n, i, j, f, a, b] = sum_c x[n, c, i, j] * w[c, f, a, b]
+    patches = (x.transpose(0, 2, 3, 1).reshape(-1, C_in) @ w.reshape(C_in, -1)).reshape(N, H, W, C_out, HH, WW)
+    patches = patches.transpose(0, 3, 4, 5, 1, 2)  # (N, C_out, HH, WW, H, W)
     full = np.zeros((N, C_out, H_full, W_full))
-    for i in range(HH):  # a loop over kernel taps: each tap is one matrix product over all pixels
-        for j in range(WW):
-            contribution = np.einsum("nchw,cf->nfhw", x, w[:, :, i, j])
-            full[:, :, i:i + stride * (H - 1) + 1:stride, j:j + stride * (W - 1) + 1:stride] += contribution
+    for a in range(HH):  # add the patches tap by tap: a loop over kernel positions, not pixels
+        for b_ in range(WW):
+            full[:, :, a:a + stride * (H - 1) + 1:stride, b_:b_ + stride * (W - 1) + 1:stride] += patches[:, :, a, b_]
     out = full[:, :, pad:H_full - pad, pad:W_full - pad] + b[None, :, None, None]
     cache = (x, w, b, conv_param)
     return out, cache
@@ -503,15 +505,18 @@ def conv_transpose_backward(dout, cache):
     ### BEGIN SOLUTION
     x, w, b, conv_param = cache
     stride, pad = conv_param.get("stride", 1), conv_param.get("pad", 0)
-    _, _, H, W = x.shape
-    _, _, HH, WW = w.shape
-    dfull = np.pad(dout, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dx, dw = np.zeros_like(x), np.zeros_like(w)
-    for i in range(HH):
-        for j in range(WW):
-            patch = dfull[:, :, i:i + stride * (H - 1) + 1:stride, j:j + stride * (W - 1) + 1:stride]
-            dx += np.einsum("nfhw,cf->nchw", patch, w[:, :, i, j])
-            dw[:, :, i, j] = np.einsum("nchw,nfhw->cf", x, patch)
+    N, C_in, H, W = x.shape
+    _, C_out, HH, WW = w.shape
+    dfull = np.pad(dout, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # the gradient of the uncropped output
+    # patches[n, f, a, b, i, j]: the upstream gradient at the spot where tap (a, b) of pixel (i, j) landed
+    patches = np.empty((N, C_out, HH, WW, H, W))
+    for a in range(HH):
+        for b_ in range(WW):
+            patches[:, :, a, b_] = dfull[:, :, a:a + stride * (H - 1) + 1:stride, b_:b_ + stride * (W - 1) + 1:stride]
+    patches = patches.transpose(0, 4, 5, 1, 2, 3).reshape(N * H * W, C_out * HH * WW)
+    x_rows = x.transpose(0, 2, 3, 1).reshape(N * H * W, C_in)
+    dx = (patches @ w.reshape(C_in, -1).T).reshape(N, H, W, C_in).transpose(0, 3, 1, 2)
+    dw = (x_rows.T @ patches).reshape(w.shape)
     db = dout.sum(axis=(0, 2, 3))
     return dx, dw, db
     ### END SOLUTION
