@@ -21,6 +21,7 @@ Conventions
 
 import numpy as np
 
+from .cnn import conv_forward_fast
 from .layers import affine_backward, affine_forward, relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
 
 
@@ -406,7 +407,7 @@ def train_autoencoder(params, X, loss_fn, epochs, batch_size, lr, rng, progress=
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def conv_transpose_output_size(n, f, stride=1, pad=0):
+def conv_transpose_output_size(n, f, pad=0, stride=1):
     """Output length of a transposed convolution along one axis: ``stride * (n - 1) + f - 2 * pad``.
 
     Each of the ``n`` inputs stamps an ``f``-long copy of the kernel, ``stride`` apart, which covers
@@ -419,17 +420,28 @@ def conv_transpose_output_size(n, f, stride=1, pad=0):
         Input length (``>= 1``).
     f : int
         Kernel length (``>= 1``).
-    stride : int
-        Distance between the stamps of neighbouring inputs (``>= 1``).
-    pad : int
+    pad : int, default 0
         Positions cropped from each end (``>= 0``).
+    stride : int, default 1
+        Distance between the stamps of neighbouring inputs (``>= 1``).
 
     Returns
     -------
-    int
+    size : int
+        A Python ``int`` (the same argument order as Lab 7's ``conv_output_size(n, f, pad, stride)``).
+
+    Raises
+    ------
+    ValueError
+        If the cropping leaves nothing (``size < 1``), or ``stride < 1``, ``pad < 0``, ``n < 1`` or ``f < 1``.
     """
     ### BEGIN SOLUTION
-    return int(stride * (n - 1) + f - 2 * pad)
+    if stride < 1 or pad < 0 or f < 1 or n < 1:
+        raise ValueError(f"need n, f, stride >= 1 and pad >= 0; got n={n}, f={f}, pad={pad}, stride={stride}")
+    size = stride * (n - 1) + f - 2 * pad
+    if size < 1:
+        raise ValueError(f"cropping {pad} from each end of {stride * (n - 1) + f} positions leaves nothing")
+    return int(size)
     ### END SOLUTION
 
 
@@ -519,6 +531,38 @@ def conv_transpose_backward(dout, cache):
     dw = (x_rows.T @ patches).reshape(w.shape)
     db = dout.sum(axis=(0, 2, 3))
     return dx, dw, db
+    ### END SOLUTION
+
+
+def conv_matrix(w, conv_param, input_shape):
+    """The matrix of a convolution: ``conv(x).ravel() == M @ x.ravel()`` for every image ``x`` of ``input_shape``.
+
+    A convolution without bias is linear, so it is a matrix. Column ``d`` of that matrix is the (flattened)
+    output for the ``d``-th unit image, which has a single 1 at flat index ``d`` (in ``x.ravel()`` order) and
+    zeros elsewhere: push all ``C H W`` unit images through Lab 7's ``conv_forward_fast`` as one batch (bias 0).
+    Its transpose ``M.T`` is the transposed convolution with the same ``w``.
+
+    Parameters
+    ----------
+    w : ndarray of float64, shape (F, C, HH, WW)
+        Convolution filters (Lab 7's layout).
+    conv_param : dict
+        ``'stride'`` and ``'pad'`` of the convolution.
+    input_shape : tuple of int
+        ``(C, H, W)``, the shape of one image.
+
+    Returns
+    -------
+    M : ndarray of float64, shape (F * H' * W', C * H * W)
+        ``H'`` and ``W'`` are the convolution's output size.
+    """
+    ### BEGIN SOLUTION
+    C, H, W = input_shape
+    D = C * H * W
+    unit_images = np.eye(D).reshape(D, C, H, W)
+    out, _ = conv_forward_fast(unit_images, w, np.zeros(w.shape[0]), conv_param)
+    M = out.reshape(D, -1).T
+    return M
     ### END SOLUTION
 
 
