@@ -56,11 +56,12 @@ def _cmd_check(args):
 
 def _format_summary(rows):
     lines = [f"{'student':<24} {'lab':<26} {'score':>13}  note"]
+    from .grade import results as schema
+
     for student, lab, results in rows:
-        max_score = results.get("extra_data", {}).get("max_score", 0)
-        score = results.get("score", 0)
+        max_score, score = schema.max_score(results), schema.score(results)
         pct = f"{100 * score / max_score:5.1f}%" if max_score else "   - "
-        note = "" if results.get("gradable") else f"NOT GRADABLE: {results.get('reason', '')}"[:70]
+        note = "" if schema.is_gradable(results) else f"NOT GRADABLE: {schema.reason(results)}"[:70]
         lines.append(f"{student:<24} {lab:<26} {score:>5g}/{max_score:<4g}{pct:>3}  {note}")
     return "\n".join(lines)
 
@@ -69,6 +70,7 @@ def _cmd_grade(args):
     from tqdm import tqdm
 
     from .grade import report
+    from .grade import results as schema
     from .grade.batch import exercises_by_lab, grade_batch
     from .grade.submissions import find_submissions
     from .project import hidden_spec_paths, select_labs
@@ -103,7 +105,7 @@ def _cmd_grade(args):
     rows = [r for r in report.read_all_results(out) if (r[0], r[1]) in keys]
     print(_format_summary(rows))
     print(f"results: {out}/<student>/<lab>/results.json   gradebook: {gradebook}")
-    ungradable = [r for r in rows if not r[2].get("gradable")]
+    ungradable = [r for r in rows if not schema.is_gradable(r[2])]
     return EXIT_UNGRADABLE if ungradable else EXIT_OK
 
 

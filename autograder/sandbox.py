@@ -102,6 +102,35 @@ def _kill_uid(uid):
         time.sleep(0.01)
 
 
+# ---------------------------------------------------------------------------------------------- what is hidden
+
+
+def paths_to_hide(out_dir, submission_paths):
+    """What a worker must not see, besides every non-system top-level folder it never sees anyway: the
+    instructor's repository (reference solutions, hidden specs, the grader, its git history) — or, where the
+    packages are installed without one, the ``solutions`` and ``autograder`` packages —, the output folder, and
+    every folder holding submissions of the batch. The Python installation stays reachable (``paths_to_expose``
+    and the worker's own interpreter are bound back in)."""
+    import autograder
+    import solutions
+
+    root = Path(autograder.__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() or (root / ".git").exists():
+        hide = {root}
+    else:
+        hide = {Path(autograder.__file__).parent, Path(solutions.__file__).parent}
+    hide.add(Path(out_dir))
+    hide |= {Path(p).resolve().parent for p in submission_paths}
+    return sorted(str(p.resolve()) for p in hide)
+
+
+def paths_to_expose():
+    """Public code the worker may import even when it sits inside a hidden folder: labkit."""
+    import labkit
+
+    return [str(Path(labkit.__file__).resolve().parent)]
+
+
 class Runtime:
     """A read-only folder holding the worker's code, shared by all workers of a grading run."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.grade.batch import paths_to_expose, paths_to_hide
+from autograder.sandbox import paths_to_expose, paths_to_hide
 from autograder.grade.runner import grade_submission
 from autograder.grade.submissions import Submission
 from autograder.sandbox import Limits, Runtime
@@ -66,7 +66,7 @@ def grade_notebook(nb, lab, tmp_path, student="student", seed=None, limits=None,
         path = Path(tmp_path) / f"{student}_{lab}.ipynb"
         nbformat.write(nb, path)
     submission = Submission(path, student, lab)
-    with Runtime(hide=paths_to_hide(tmp_path, [submission]), expose=paths_to_expose()) as runtime:
+    with Runtime(hide=paths_to_hide(tmp_path, [submission.path]), expose=paths_to_expose()) as runtime:
         return grade_submission(submission, runtime, limits or Limits(), seed, namespaces)
 
 

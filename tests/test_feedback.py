@@ -36,9 +36,9 @@ def test_failure_messages_reveal_no_hidden_input_or_reference_value(case, tmp_pa
     secrets = []
     real_call = runner._Session.call
 
-    def recording_call(self, name, args, kwargs, timeout):
+    def recording_call(self, name, args, kwargs, timeout, **options):
         secrets.extend(_numbers(list(args)) + _numbers(kwargs))
-        return real_call(self, name, args, kwargs, timeout)
+        return real_call(self, name, args, kwargs, timeout, **options)
 
     monkeypatch.setattr(runner._Session, "call", recording_call)
     for fn_name in ("gradient_descent", "numerical_derivative", "numerical_gradient", "chain_rule_derivative",

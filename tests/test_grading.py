@@ -236,3 +236,68 @@ def test_a_notebook_that_hangs_while_loading_is_given_up_at_once(tmp_path):
     assert time.monotonic() - started < 10  # one load attempt, not one per test
     assert results["score"] == 0
     assert all("took over 1 s" in t["output"] and "no test could run" in t["output"] for t in results["tests"])
+
+
+# ------------------------------------------------------------------ state a student function changes in place
+
+IN_PLACE = '''
+import numpy as np
+
+def update_running_mean(x, param):
+    """Batch-norm style: keeps a running mean in ``param``, updated in place, and returns the batch mean."""
+    mean = x.mean(axis=0)
+    param["running_mean"] = 0.9 * param.setdefault("running_mean", np.zeros(x.shape[1])) + 0.1 * mean
+    param["calls"] = param.get("calls", 0) + 1
+    x *= 2.0
+    return mean
+
+def leaves_a_function_behind(param):
+    param["callback"] = lambda: 0
+'''
+
+
+@pytest.fixture
+def in_place_student(tmp_path):
+    from autograder.grade import runner
+    from autograder.grade.extract import Program
+    from autograder.sandbox import Runtime, paths_to_expose, paths_to_hide
+
+    with Runtime(hide=paths_to_hide(tmp_path, []), expose=paths_to_expose()) as runtime:
+        session = runner._Session(runtime, Limits(), Program(cells=[(1, IN_PLACE)]), namespaces=True)
+        try:
+            yield runner.StudentCode(session, timeout=5)
+        finally:
+            session.close()
+
+
+def test_a_spec_reads_arguments_back_after_a_call(in_place_student):
+    import numpy as np
+
+    x, param = np.arange(6.0).reshape(3, 2), {"running_mean": np.ones(2)}
+    value, (x_after, param_after), kwargs_after = in_place_student.update_running_mean.with_arguments(x, param)
+    assert np.array_equal(value, [2.0, 3.0])
+    assert np.allclose(param_after["running_mean"], 0.9 * np.ones(2) + 0.1 * np.array([2.0, 3.0]))
+    assert param_after["calls"] == 1 and kwargs_after == {}
+    assert np.array_equal(x_after, 2 * x)
+    # a plain call returns the value only, and nothing of ours is changed: arguments travel as copies
+    assert np.array_equal(in_place_student.update_running_mean(x, param), [2.0, 3.0])
+    assert list(param) == ["running_mean"] and np.array_equal(param["running_mean"], np.ones(2))
+    assert np.array_equal(x, np.arange(6.0).reshape(3, 2))
+    # keyword arguments come back by name
+    _, args, kwargs = in_place_student.update_running_mean.with_arguments(x, param={})
+    assert args[0].shape == (3, 2) and kwargs["param"]["calls"] == 1
+
+
+def test_arguments_sent_back_are_decoded_as_strictly_as_return_values(in_place_student):
+    from autograder.grade import runner
+    from autograder.grade.spec import Unsupported
+    from autograder.worker import protocol
+
+    _, (param,), _ = in_place_student.leaves_a_function_behind.with_arguments({})
+    assert isinstance(param["callback"], Unsupported)  # an object left in an argument stays a name, never an object
+    for reply in ({"args": protocol.encode([1]), "kwargs": protocol.encode({})},            # one argument too few
+                  {"args": protocol.encode([1, 2]), "kwargs": protocol.encode({"z": 1})},   # a keyword not sent
+                  {"args": {"__pickle__": "x"}, "kwargs": protocol.encode({})},              # not our format
+                  {"kwargs": protocol.encode({})}):                                          # missing
+        with pytest.raises(protocol.ProtocolError):
+            runner._arguments_after(reply, 2, set())

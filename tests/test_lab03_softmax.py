@@ -136,7 +136,7 @@ def test_feedback_names_the_problem_without_revealing_values(tmp_path):
     failures = failed_tests(grade_notebook(nb, LAB, tmp_path))
     [(name, message)] = failures.items()
     assert name.startswith("linear_softmax_loss: dW against the numeric gradient")
-    assert "numeric gradient of the loss" in message and "relative error" in message
+    assert "disagrees with the numeric gradient" in message and "relative error" in message
 
 
 # ------------------------------------------------------------------------------------------ public self-checks

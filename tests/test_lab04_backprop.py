@@ -211,9 +211,9 @@ def test_failure_messages_reveal_no_hidden_input_or_reference_value(case, tmp_pa
     secrets = []
     real_call = runner._Session.call
 
-    def recording_call(self, name, args, kwargs, timeout):
+    def recording_call(self, name, args, kwargs, timeout, **options):
         secrets.extend(feedback._numbers(list(args)) + feedback._numbers(kwargs))
-        return real_call(self, name, args, kwargs, timeout)
+        return real_call(self, name, args, kwargs, timeout, **options)
 
     monkeypatch.setattr(runner._Session, "call", recording_call)
     for fn_name in GRADED_REFERENCE_FUNCTIONS:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.grade.batch import paths_to_expose, paths_to_hide
+from autograder.sandbox import paths_to_expose, paths_to_hide
 from autograder.sandbox import Limits, Runtime, Worker
 from autograder.worker import protocol
 from helpers import ROOT

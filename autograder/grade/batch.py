@@ -1,14 +1,17 @@
-"""Grade many submissions: a pool of grading threads (each drives its own sandboxed worker), resumable."""
+"""Grade many submissions on an executor (by default a pool of grading threads, each driving its own sandboxed
+worker), writing each result as it arrives, so an interrupted batch resumes where it stopped."""
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..project import hidden_spec_paths
-from ..sandbox import Limits, Runtime
+from ..sandbox import Limits, Runtime, paths_to_expose, paths_to_hide
 from . import report
-from .runner import grade_submission, load_spec, not_gradable_result
+from .results import not_gradable_results
+from .runner import grade_submission, load_spec
 
 
 @dataclass
@@ -17,52 +20,74 @@ class BatchOutcome:
 
     graded: list = field(default_factory=list)    # (submission, results) graded now
     skipped: list = field(default_factory=list)   # submissions with results already on disk
-    ignored: list = field(default_factory=list)   # files that are not submissions
 
 
-def paths_to_hide(out_dir, submissions):
-    """What the worker must not see: the instructor's repository (reference solutions, hidden specs, the grader,
-    its git history), or where the packages are installed without one the ``solutions`` and ``autograder``
-    packages; the output folder; every folder holding submissions. The Python installation stays reachable."""
-    import autograder
-    import solutions
+@dataclass(frozen=True)
+class GradingTask:
+    """Everything needed to grade one submission, wherever the task runs (plain data; picklable)."""
 
-    root = Path(autograder.__file__).resolve().parent.parent
-    if (root / "pyproject.toml").is_file() or (root / ".git").exists():
-        hide = {root}
-    else:
-        hide = {Path(autograder.__file__).parent, Path(solutions.__file__).parent}
-    hide.add(Path(out_dir))
-    hide |= {s.path.resolve().parent for s in submissions}
-    return sorted(str(p.resolve()) for p in hide)
+    submission: object
+    hide: tuple
+    expose: tuple
+    limits: Limits
+    seed: int | None
+    namespaces: bool
 
 
-def paths_to_expose():
-    """Public code the worker may import even when it sits inside a hidden folder: labkit."""
-    import labkit
+class _Runtimes:
+    """The worker runtime of each (hide, expose) policy in this process, made by the first task that needs it and
+    removed when the last one running finishes: it is set up where the grading happens, not by the client."""
 
-    return [str(Path(labkit.__file__).resolve().parent)]
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._held = {}  # key -> [runtime, users]
+
+    def acquire(self, hide, expose):
+        with self._lock:
+            entry = self._held.get((hide, expose))
+            if entry is None:
+                entry = self._held[(hide, expose)] = [Runtime(hide=hide, expose=expose), 0]
+            entry[1] += 1
+            return entry[0]
+
+    def release(self, hide, expose):
+        with self._lock:
+            entry = self._held[(hide, expose)]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._held[(hide, expose)]
+                entry[0].close()
 
 
-def _grade_safely(submission, runtime, limits, seed, namespaces):
+_RUNTIMES = _Runtimes()
+
+
+def run_task(task):
+    """Grade one :class:`GradingTask` and return its results; never raises for anything the submission does."""
+    runtime = _RUNTIMES.acquire(task.hide, task.expose)
     try:
-        return grade_submission(submission, runtime, limits, seed, namespaces)
+        return grade_submission(task.submission, runtime, task.limits, task.seed, task.namespaces)
     except Exception as error:  # noqa: BLE001 - a grader bug on one file must not stop the batch
+        submission = task.submission
         spec = load_spec(submission.lab) if submission.lab in hidden_spec_paths() else None
-        return not_gradable_result(submission, f"internal grader error ({type(error).__name__}: {error}); "
-                                   "tell the course staff", spec, seed)
+        return not_gradable_results(submission, f"internal grader error ({type(error).__name__}: {error}); "
+                                    "tell the course staff", spec, task.seed)
+    finally:
+        _RUNTIMES.release(task.hide, task.expose)
 
 
-def grade_batch(submissions, out_dir, jobs=1, limits=Limits(), seed=None, force=False, namespaces=True,
-                progress=None):
+def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), seed=None, force=False,
+                namespaces=True, progress=None):
     """Grade ``submissions`` into ``out_dir``; each results.json is written as soon as it is ready.
 
     Parameters
     ----------
     submissions : list of Submission
     out_dir : pathlib.Path
+    executor : concurrent.futures.Executor, optional
+        Runs :func:`run_task` on each :class:`GradingTask`; default: a thread pool of ``jobs`` threads.
     jobs : int
-        Submissions graded at the same time.
+        Submissions graded at the same time by the default executor.
     limits : autograder.sandbox.Limits
     seed : int, optional
         Seed for every submission (replays a recorded run); default: one fixed seed per student and lab.
@@ -88,16 +113,23 @@ def grade_batch(submissions, out_dir, jobs=1, limits=Limits(), seed=None, force=
     if not todo:
         return outcome
     out_dir.mkdir(parents=True, exist_ok=True)  # it must exist to be hidden from the first worker on
-    with Runtime(hide=paths_to_hide(out_dir, submissions), expose=paths_to_expose()) as runtime:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(_grade_safely, sub, runtime, limits, seed, namespaces): sub for sub in todo}
-            for future in as_completed(futures):
-                sub = futures[future]
-                results = future.result()
-                report.write_results(out_dir, *sub.key, results)
-                outcome.graded.append((sub, results))
-                if progress:
-                    progress(sub, results)
+    hide = tuple(paths_to_hide(out_dir, [s.path for s in submissions]))
+    expose = tuple(paths_to_expose())
+    tasks = {sub: GradingTask(sub, hide, expose, limits, seed, namespaces) for sub in todo}
+    own_executor = executor is None
+    executor = ThreadPoolExecutor(max_workers=max(1, jobs)) if own_executor else executor
+    try:
+        futures = {executor.submit(run_task, task): sub for sub, task in tasks.items()}
+        for future in as_completed(futures):
+            sub = futures[future]
+            results = future.result()
+            report.write_results(out_dir, *sub.key, results)
+            outcome.graded.append((sub, results))
+            if progress:
+                progress(sub, results)
+    finally:
+        if own_executor:
+            executor.shutdown(wait=True, cancel_futures=True)
     outcome.graded.sort(key=lambda pair: pair[0].key)
     return outcome
 

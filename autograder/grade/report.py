@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from . import results as schema
+
 
 def atomic_write(path, text):
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
@@ -29,19 +31,18 @@ def results_path(out_dir, student, lab):
 
 def feedback_text(results):
     """A student-facing Markdown summary of one submission's results, exercise by exercise."""
-    extra = results.get("extra_data", {})
-    lines = [f"# {extra.get('lab', 'lab')} — {results.get('score', 0):g} / {extra.get('max_score', 0):g} points", ""]
-    if not results.get("gradable", True):
-        lines += [f"**This submission could not be graded:** {results.get('reason', '')}", ""]
-    for name, totals in extra.get("exercises", {}).items():
+    lines = [f"# {schema.lab(results) or 'lab'} — {schema.score(results):g} / {schema.max_score(results):g} points",
+             ""]
+    if not schema.is_gradable(results):
+        lines += [f"**This submission could not be graded:** {schema.reason(results)}", ""]
+    for name, totals in schema.exercises(results).items():
         lines.append(f"## {name}: {totals['score']:g} / {totals['max_score']:g}")
-        for test in results.get("tests", []):
-            if test.get("tags") == [name]:
-                mark = "✔" if test["status"] == "passed" else "✘"
-                description = test["name"].split(": ", 1)[-1]
-                lines.append(f"- {mark} {description}")
-                if test["status"] != "passed" and test["output"]:
-                    lines += ["", "  ```", *(f"  {line}" for line in test["output"].splitlines()), "  ```"]
+        for test in schema.tests_of(results, name):
+            mark = "✔" if test["status"] == "passed" else "✘"
+            description = test["name"].split(": ", 1)[-1]
+            lines.append(f"- {mark} {description}")
+            if test["status"] != "passed" and test["output"]:
+                lines += ["", "  ```", *(f"  {line}" for line in test["output"].splitlines()), "  ```"]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -82,11 +83,10 @@ def gradebook_rows(all_results, exercises_by_lab):
     rows = {}
     for student, lab, results in all_results:
         row = rows.setdefault(student, {"student": student})
-        extra = results.get("extra_data", {})
-        for name, totals in extra.get("exercises", {}).items():
+        for name, totals in schema.exercises(results).items():
             row[f"{lab}:{name}"] = totals.get("score", 0)
-        row[f"{lab}:total"] = results.get("score", 0)
-        row[f"{lab}:max"] = extra.get("max_score", 0)
+        row[f"{lab}:total"] = schema.score(results)
+        row[f"{lab}:max"] = schema.max_score(results)
     for row in rows.values():
         row["total"] = sum(row.get(f"{lab}:total", 0) for lab in labs)
         row["max"] = sum(row.get(f"{lab}:max", 0) for lab in labs)

@@ -11,11 +11,11 @@ import time
 
 import numpy as np
 
-from .. import __version__
 from ..project import hidden_spec_paths
 from ..sandbox import Limits, Worker, WorkerError
 from ..worker import protocol, testfns
 from .extract import NotGradable, program_from_notebook
+from .results import graded_results, not_gradable_results, test_result
 from .spec import StudentCodeError, TestFailure
 
 _SPECS = {}
@@ -98,7 +98,9 @@ class _Session:
     def _left(self):
         return self.deadline - time.monotonic()
 
-    def call(self, name, args, kwargs, timeout):
+    def call(self, name, args, kwargs, timeout, return_arguments=False):
+        """The decoded return value of the student's ``name(*args, **kwargs)``; with ``return_arguments`` the
+        triple ``(value, args, kwargs)``, the arguments as the call left them."""
         if self._left() <= 0:
             raise StudentCodeError("the time allowed for the whole submission ran out before this test")
         if self.worker is None:
@@ -106,7 +108,7 @@ class _Session:
         seconds = min(timeout, self._left())
         functions = []
         message = {"op": "call", "name": name, "args": protocol.encode(list(args), functions=functions),
-                   "kwargs": protocol.encode(dict(kwargs), functions=functions)}
+                   "kwargs": protocol.encode(dict(kwargs), functions=functions), "return_arguments": return_arguments}
         try:
             reply = self.worker.request(message, seconds, _evaluator(functions))
         except protocol.WorkerTimeout:
@@ -121,9 +123,12 @@ class _Session:
             raise StudentCodeError(f"`{name}` produced an answer the grader cannot read ({error})") from None
         if reply.get("ok") is True:
             try:
-                return protocol.decode(reply.get("value"))
+                value = protocol.decode(reply.get("value"))
+                if return_arguments:
+                    return value, *_arguments_after(reply, len(args), set(kwargs))
             except protocol.ProtocolError as error:
                 raise StudentCodeError(f"`{name}` returned something the grader cannot read ({error})") from None
+            return value
         kind = reply.get("kind")
         if kind == "missing":
             candidates = [n for n in self.defined if n not in _reference_names()]  # a real exercise is no rename
@@ -149,6 +154,14 @@ class _Session:
         self._stop()
 
 
+def _arguments_after(reply, count, keywords):
+    """The arguments of a call as the student's function left them, decoded as strictly as a return value."""
+    args, kwargs = protocol.decode(reply.get("args")), protocol.decode(reply.get("kwargs"))
+    if type(args) is not list or len(args) != count or type(kwargs) is not dict or set(kwargs) != keywords:
+        raise protocol.ProtocolError("the arguments sent back do not match the call")
+    return tuple(args), kwargs
+
+
 def _evaluator(functions):
     """Answers the worker's requests for values of the test functions of one call, here in the trusted process."""
     built = {}
@@ -171,6 +184,22 @@ def _evaluator(functions):
     return evaluate
 
 
+class StudentFunction:
+    """One of the student's functions as a hidden test calls it: ``fn(*args)`` runs it in the sandbox."""
+
+    def __init__(self, session, name, timeout):
+        self._session, self._name, self._timeout = session, name, timeout
+
+    def __call__(self, *args, **kwargs):
+        """The decoded return value."""
+        return self._session.call(self._name, args, kwargs, self._timeout)
+
+    def with_arguments(self, *args, **kwargs):
+        """``(value, args_after, kwargs_after)``: the return value, and the arguments (a tuple, a dict) as the call
+        left them, for state a function updates in place (batch norm's running averages in ``bn_param``)."""
+        return self._session.call(self._name, args, kwargs, self._timeout, return_arguments=True)
+
+
 class StudentCode:
     """What a hidden test sees as ``student``: ``student.name(*args)`` runs the student's ``name`` in the sandbox."""
 
@@ -181,33 +210,7 @@ class StudentCode:
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        return lambda *args, **kwargs: self._session.call(name, args, kwargs, self._timeout)
-
-
-def _result_test(test, score, status, output):
-    return {"name": f"{test.exercise}: {test.description}", "score": score, "max_score": test.points,
-            "status": status, "output": output, "visibility": "visible", "tags": [test.exercise]}
-
-
-def not_gradable_result(submission, reason, spec=None, seed=None):
-    """Results for a file that could not be graded: zero for every test, with the reason."""
-    tests = [_result_test(t, 0, "failed", f"not graded: {reason}") for t in spec.tests] if spec else []
-    return {
-        "score": 0, "output": f"This submission could not be graded: {reason}", "visibility": "visible",
-        "tests": tests, "seed": seed, "gradable": False, "reason": reason,
-        "extra_data": {"student": submission.student, "lab": submission.lab,
-                       "max_score": spec.max_score() if spec else 0, "exercises": _exercise_totals(spec, tests),
-                       "grader_version": __version__},
-    }
-
-
-def _exercise_totals(spec, tests):
-    if spec is None:
-        return {}
-    totals = {name: {"score": 0, "max_score": spec.max_score(name)} for name in spec.exercises}
-    for test in tests:
-        totals[test["tags"][0]]["score"] += test["score"]
-    return totals
+        return StudentFunction(self._session, name, self._timeout)
 
 
 def grade_submission(submission, runtime, limits=Limits(), seed=None, namespaces=True):
@@ -217,16 +220,16 @@ def grade_submission(submission, runtime, limits=Limits(), seed=None, namespaces
     results that say why points were lost.
     """
     if submission.lab is None or submission.lab not in hidden_spec_paths():
-        return not_gradable_result(submission, "cannot tell which lab this is: name the file "
+        return not_gradable_results(submission, "cannot tell which lab this is: name the file "
                                    "<student>_<lab>.ipynb, e.g. jdoe_01_gradient_descent.ipynb")
     spec = load_spec(submission.lab)
     seed = default_seed(submission.student, submission.lab) if seed is None else int(seed)
     try:
         program = program_from_notebook(submission.path)
     except NotGradable as error:
-        return not_gradable_result(submission, str(error), spec, seed)
+        return not_gradable_results(submission, str(error), spec, seed)
     except OSError as error:
-        return not_gradable_result(submission, f"the file could not be read ({error.strerror})", spec, seed)
+        return not_gradable_results(submission, f"the file could not be read ({error.strerror})", spec, seed)
 
     session = _Session(runtime, limits, program, namespaces)
     tests = []
@@ -237,23 +240,14 @@ def grade_submission(submission, runtime, limits=Limits(), seed=None, namespaces
             try:
                 with np.errstate(all="ignore"):
                     test.fn(rng, student)
-                tests.append(_result_test(test, test.points, "passed", ""))
+                tests.append(test_result(test, test.points, "passed", ""))
             except (TestFailure, StudentCodeError) as failure:
-                tests.append(_result_test(test, 0, "failed", str(failure)))
+                tests.append(test_result(test, 0, "failed", str(failure)))
             except WorkerError as error:
-                tests.append(_result_test(test, 0, "failed", f"the sandbox could not start: {error}"))
+                tests.append(test_result(test, 0, "failed", f"the sandbox could not start: {error}"))
             except Exception as error:  # noqa: BLE001 - an answer the spec did not foresee fails this test only
-                tests.append(_result_test(test, 0, "failed", "the grader could not check this answer "
-                                          f"({type(error).__name__}); tell the course staff"))
+                tests.append(test_result(test, 0, "failed", "the grader could not check this answer "
+                                         f"({type(error).__name__}); tell the course staff"))
     finally:
         session.close()
-    score = sum(t["score"] for t in tests)
-    max_score = spec.max_score()
-    lines = [f"{submission.lab}: {score:g} / {max_score:g} points"] + [f"note: {p}" for p in program.problems]
-    return {
-        "score": score, "output": "\n".join(lines), "visibility": "visible", "tests": tests, "seed": seed,
-        "gradable": True,
-        "extra_data": {"student": submission.student, "lab": submission.lab, "max_score": max_score,
-                       "exercises": _exercise_totals(spec, tests), "protections": session.protections,
-                       "grader_version": __version__},
-    }
+    return graded_results(submission, spec, seed, tests, program.problems, session.protections)

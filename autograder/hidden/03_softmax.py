@@ -9,8 +9,8 @@ Tolerances
 - Values computed with the same formula as the reference: rtol 1e-7, atol 1e-10.
 - Gradients (dscores, dW, db) and the softmax Jacobian are also compared with central differences of the
   REFERENCE loss (h = 1e-5, float64, computed here on the trusted side). The relative error
-  ``max(|a - b| / max(1e-8, |a| + |b|))`` must be below ``NUMERIC_THRESHOLD = 1e-6``, taken over the entries
-  whose absolute difference exceeds ``NUMERIC_ATOL = 1e-8``. Below that, a difference is rounding noise of the
+  ``max(|a - b| / max(1e-8, |a| + |b|))`` must be at most ``GRAD_TOL = 1e-6``, taken over the entries
+  whose absolute difference exceeds ``GRAD_IGNORE_BELOW = 1e-8``. Below that, a difference is rounding noise of the
   central difference itself: on these inputs the reference differs from its numeric gradient by at most 2.5e-10
   (3,000 random draws measured), which would otherwise give relative errors up to 1e-5 on entries that are
   nearly 0 by cancellation. A wrong gradient is off by 1e-3 or more.
@@ -21,8 +21,8 @@ Tolerances
 import numpy as np
 
 import solutions.softmax as ref
-from autograder.grade.spec import Spec, TestFailure, as_array, expect_close, numeric_gradient, rel_error
-from autograder.worker.protocol import Unsupported
+from autograder.grade.spec import (Spec, expect_close, expect_gradient, expect_labels, expect_tuple,
+                                   numeric_gradient)
 
 spec = Spec("03_softmax", {
     "one_hot": "one-hot encoding",
@@ -34,40 +34,17 @@ spec = Spec("03_softmax", {
     "linear_predict": "predictions",
 })
 
-NUMERIC_THRESHOLD = 1e-6
-NUMERIC_ATOL = 1e-8
+GRAD_TOL = 1e-6
+GRAD_IGNORE_BELOW = 1e-8
 
 
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-
-
-
-
 def _expect_gradient(got, expected, numeric, what):
     """``got`` must match the numeric gradient (relative error) and the reference (tolerance)."""
-    got_array = as_array(got, what)
-    if got_array.shape != numeric.shape:
-        raise TestFailure(f"{what} has shape {got_array.shape}; expected shape {numeric.shape}")
-    if np.all(np.isfinite(got_array)):
-        error = rel_error(got_array, numeric, ignore_below=NUMERIC_ATOL)
-        if error >= NUMERIC_THRESHOLD:
-            raise TestFailure(f"{what} does not match the numeric gradient of the loss (central differences,"
-                              f" h = 1e-5): the relative error is {error:.2g}; it should be below"
-                              f" {NUMERIC_THRESHOLD:g}")
+    expect_gradient(got, numeric, what, GRAD_TOL, ignore_below=GRAD_IGNORE_BELOW)
     expect_close(got, expected, what)
-
-
-def _unpack(result, names, call):
-    """The student's tuple result, checked for its length."""
-    if result is None:
-        raise TestFailure(f"{call} returned None: did you forget a `return`?")
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        raise TestFailure(f"{call} should return a tuple ({', '.join(names)}); it returned "
-                          + (f"a {type(result).__name__} of length {len(result)}"
-                             if isinstance(result, (tuple, list)) else f"a {type(result).__name__}"))
-    return result
 
 
 def _sizes(rng, low, high):
@@ -211,7 +188,7 @@ def cross_entropy_clips_tiny_probabilities(rng, student):
 
 
 def _softmax_loss_result(student, scores, y):
-    return _unpack(student.softmax_loss(scores, y), ["loss", "dscores"], "softmax_loss(scores, y)")
+    return expect_tuple(student.softmax_loss(scores, y), ["loss", "dscores"], "softmax_loss(scores, y)")
 
 
 @spec.test("softmax_loss")
@@ -251,8 +228,8 @@ def loss_and_dscores_at_extreme_logits(rng, student):
 
 
 def _linear_result(student, W, b, X, y, reg):
-    return _unpack(student.linear_softmax_loss(W, b, X, y, reg), ["loss", "dW", "db"],
-                   "linear_softmax_loss(W, b, X, y, reg)")
+    return expect_tuple(student.linear_softmax_loss(W, b, X, y, reg), ["loss", "dW", "db"],
+                        "linear_softmax_loss(W, b, X, y, reg)")
 
 
 def _random_reg(rng):
@@ -303,7 +280,7 @@ def dW_with_regularisation(rng, student):
 
 
 @spec.test("linear_softmax_loss")
-def db_againstnumeric_gradient(rng, student):
+def db_against_numeric_gradient(rng, student):
     """db against the numeric gradient and the reference, reg = 0 and reg > 0, N = 1 included"""
     for n, reg in zip(_sizes(rng, 2, 10) * 2, [0.0, 0.0, _random_reg(rng), _random_reg(rng)]):
         W, b, X, y = _classifier_inputs(rng, n)
@@ -316,30 +293,12 @@ def db_againstnumeric_gradient(rng, student):
 # ----------------------------------------------------------------------------------------------- linear_predict
 
 
-def _expect_labels(got, expected, what):
-    """Integer labels: an integer array (np.argmax gives int64) of the expected shape and values."""
-    if isinstance(got, np.ndarray) and got.ndim > 0 and got.dtype.kind in "iu":
-        got_array = got
-    elif isinstance(got, np.ndarray) and got.ndim > 0:
-        raise TestFailure(f"{what} has dtype {got.dtype}; class labels should be integers (np.argmax gives int64)")
-    elif got is None:
-        raise TestFailure(f"{what} is None: did you forget a `return`?")
-    else:
-        kind = got.type_name if isinstance(got, Unsupported) else type(got).__name__
-        raise TestFailure(f"{what} is a {kind}; return a NumPy array of integer labels")
-    if got_array.shape != expected.shape:
-        raise TestFailure(f"{what} has shape {got_array.shape}; expected shape {expected.shape}")
-    wrong = int(np.sum(got_array != expected))
-    if wrong:
-        raise TestFailure(f"{what}: {wrong} of {expected.size} labels are wrong")
-
-
 @spec.test("linear_predict")
 def predictions_on_random_data(rng, student):
     """linear_predict on random classifiers and samples, N = 1 included"""
     for n in _sizes(rng, 2, 30):
         W, b, X, _ = _classifier_inputs(rng, n)
-        _expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X), f"the labels of {n} samples")
+        expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X), f"the labels of {n} samples")
 
 
 @spec.test("linear_predict")
@@ -352,5 +311,5 @@ def ties_go_to_the_smallest_class(rng, student):
     b = rng.normal(size=c) - 100.0  # ... and all the others far less
     b[[first, second]] = 5.0
     X = rng.normal(size=(n, d))
-    _expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X),
-                   f"the labels of {n} samples with tied scores")
+    expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X),
+                  f"the labels of {n} samples with tied scores")

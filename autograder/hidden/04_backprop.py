@@ -19,9 +19,9 @@ sampling error is at most 0.26 %).
 import numpy as np
 
 import solutions.layers as ref
-from autograder.grade.spec import (FnRef, Spec, StudentCodeError, TestFailure, as_array, expect_close,
-                                   H, local_fn, numeric_gradient, rel_error)
-from autograder.worker.protocol import Unsupported
+from autograder.grade.spec import (FnRef, Spec, StudentCodeError, TestFailure, as_array, call_backward,
+                                   call_forward, expect_close, expect_gradient, expect_tuple, kind_of, local_fn,
+                                   numeric_elementwise_gradient, numeric_gradient, numeric_input_gradients)
 
 GRAD_TOL = 1e-4
 STD_TOL = 0.03
@@ -43,19 +43,6 @@ spec = Spec("04_backprop", {
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-
-def _kind(value):
-    return value.type_name if isinstance(value, Unsupported) else type(value).__name__
-
-
-def _forward(student, name, *args, **kwargs):
-    """``(out, cache)`` from the student's forward function ``name``, checked to be a pair."""
-    got = getattr(student, name)(*args, **kwargs)
-    if not (isinstance(got, tuple) and len(got) == 2):
-        shown = f"a tuple of {len(got)} values" if isinstance(got, tuple) else f"a {_kind(got)}"
-        raise TestFailure(f"{name} should return the pair (out, cache); it returned {shown}")
-    return got
 
 
 def _shapes(rng):
@@ -82,42 +69,13 @@ def _with_zeros(rng, shape):
     return x
 
 
-
-
-
-
-def _numeric_elementwise(forward, x, dout):
-    """The numeric gradient of sum(forward(x) * dout) for an elementwise forward: all entries nudged at once."""
-    return (forward(x + H)[0] - forward(x - H)[0]) / (2 * H) * dout
-
-
-def expect_gradient(got, numeric, what, tol=GRAD_TOL):
-    """Fail unless the student's gradient agrees with a numeric one to a relative error of ``tol``."""
-    got = as_array(got, what)
-    if got.shape != numeric.shape:
-        raise TestFailure(f"{what} has shape {got.shape}; expected shape {numeric.shape}")
-    error = rel_error(got, numeric)
-    if not error <= tol:
-        raise TestFailure(f"{what} disagrees with the numeric gradient (central differences, h = 1e-5): relative"
-                          f" error {error:.2g}, allowed {tol:g}")
-
-
-def _backward(student, name, dout, cache, count=1):
-    """The student's ``name(dout, cache)``; with ``count > 1`` checked to be a tuple of ``count`` gradients."""
-    got = getattr(student, name)(dout, cache)
-    if count > 1 and not (isinstance(got, tuple) and len(got) == count):
-        shown = f"a tuple of {len(got)} values" if isinstance(got, tuple) else f"a {_kind(got)}"
-        raise TestFailure(f"{name} should return a tuple of {count} gradients; it returned {shown}")
-    return got
-
-
 # ------------------------------------------------------------------------------------------------ activations
 
 
 def _check_forward(rng, student, act, x_maker=None, **kwargs):
     for shape in _shapes(rng):
         x = rng.normal(scale=3, size=shape) if x_maker is None else x_maker(rng, shape)
-        out, _ = _forward(student, f"{act}_forward", x, **kwargs)
+        out, _ = call_forward(student, f"{act}_forward", x, **kwargs)
         want, _ = getattr(ref, f"{act}_forward")(x, **kwargs)
         expect_close(out, want, f"out of {act}_forward{_kw(kwargs)} on an input of shape {shape}")
 
@@ -131,12 +89,25 @@ def _check_backward(rng, student, act, x_maker=_away_from_zero, numeric=True, **
             return getattr(ref, f"{act}_forward")(value, **kwargs)
 
         cache = ref_forward(x)[1]
-        dx = _backward(student, f"{act}_backward", dout, cache)
+        dx = call_backward(student, f"{act}_backward", dout, cache)
         want = getattr(ref, f"{act}_backward")(dout, cache)
         what = f"dx of {act}_backward (input of shape {shape}{', ' + _kw(kwargs)[1:-1] if kwargs else ''})"
         expect_close(dx, want, what)
         if numeric:
-            expect_gradient(dx, _numeric_elementwise(ref_forward, x, dout), what)
+            expect_gradient(dx, numeric_elementwise_gradient(ref_forward, x, dout), what, GRAD_TOL)
+
+
+def _check_saturated(rng, student, act):
+    """Forward and backward of ``act`` on inputs with |x| from 30 up to 800 (both signs, 800 and -800 included)."""
+    shape = (int(rng.integers(3, 7)), int(rng.integers(3, 7)))
+    x = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(30, 800, size=shape)
+    x.flat[0], x.flat[1] = 800.0, -800.0
+    dout = rng.normal(size=shape)
+    out, _ = call_forward(student, f"{act}_forward", x)
+    want, cache = getattr(ref, f"{act}_forward")(x)
+    expect_close(out, want, f"out of {act}_forward on inputs with |x| up to 800")
+    expect_close(call_backward(student, f"{act}_backward", dout, cache), getattr(ref, f"{act}_backward")(dout, cache),
+                 f"dx of {act}_backward on inputs with |x| up to 800")
 
 
 def _kw(kwargs):
@@ -162,15 +133,7 @@ def sigmoid_backward_gradients(rng, student):
 @spec.test("sigmoid")
 def sigmoid_on_saturated_inputs(rng, student):
     """sigmoid forward and backward stay finite and right for |x| up to 800"""
-    shape = (int(rng.integers(3, 7)), int(rng.integers(3, 7)))
-    x = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(30, 800, size=shape)
-    x.flat[0], x.flat[1] = 800.0, -800.0
-    dout = rng.normal(size=shape)
-    out, _ = _forward(student, "sigmoid_forward", x)
-    want, cache = ref.sigmoid_forward(x)
-    expect_close(out, want, "out of sigmoid_forward on inputs with |x| up to 800")
-    expect_close(_backward(student, "sigmoid_backward", dout, cache), ref.sigmoid_backward(dout, cache),
-                 "dx of sigmoid_backward on inputs with |x| up to 800")
+    _check_saturated(rng, student, "sigmoid")
 
 
 @spec.test("tanh")
@@ -209,7 +172,7 @@ def leaky_relu_forward_values(rng, student):
     """leaky_relu_forward with the default alpha = 0.1 and with another alpha"""
     for shape in _shapes(rng):
         x = rng.normal(scale=3, size=shape)
-        out, _ = _forward(student, "leaky_relu_forward", x)
+        out, _ = call_forward(student, "leaky_relu_forward", x)
         expect_close(out, ref.leaky_relu_forward(x)[0], f"out of leaky_relu_forward(x) (default alpha, shape {shape})")
     _check_forward(rng, student, "leaky_relu", **_alpha(rng, 0.01, 0.5))
 
@@ -257,15 +220,7 @@ def softplus_backward_gradients(rng, student):
 @spec.test("softplus")
 def softplus_on_large_inputs(rng, student):
     """softplus forward and backward stay finite and right for |x| up to 800"""
-    shape = (int(rng.integers(3, 7)), int(rng.integers(3, 7)))
-    x = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(30, 800, size=shape)
-    x.flat[0], x.flat[1] = 800.0, -800.0
-    dout = rng.normal(size=shape)
-    out, _ = _forward(student, "softplus_forward", x)
-    want, cache = ref.softplus_forward(x)
-    expect_close(out, want, "out of softplus_forward on inputs with |x| up to 800")
-    expect_close(_backward(student, "softplus_backward", dout, cache), ref.softplus_backward(dout, cache),
-                 "dx of softplus_backward on inputs with |x| up to 800")
+    _check_saturated(rng, student, "softplus")
 
 
 # ------------------------------------------------------------------------------------------------ affine layer
@@ -281,18 +236,9 @@ def _affine_gradients(rng, student, x_shape):
     """(student's dx, dw, db, reference's, numeric's) for a random problem with inputs of ``x_shape``."""
     x, w, b, dout = _affine_problem(rng, x_shape)
     cache = ref.affine_forward(x, w, b)[1]
-    got = _backward(student, "affine_backward", dout, cache, count=3)
+    got = call_backward(student, "affine_backward", dout, cache, names=("dx", "dw", "db"))
     want = ref.affine_backward(dout, cache)
-
-    def loss(which):
-        def f(value):
-            args = [x, w, b]
-            args[which] = value
-            return float(np.sum(ref.affine_forward(*args)[0] * dout))
-        return f
-
-    numeric = [numeric_gradient(loss(i), arg) for i, arg in enumerate((x, w, b))]
-    return got, want, numeric
+    return got, want, numeric_input_gradients(ref.affine_forward, (x, w, b), dout, which=(0, 1, 2))
 
 
 def _expect_affine_gradient(got, want, numeric, which, x_shape):
@@ -300,7 +246,7 @@ def _expect_affine_gradient(got, want, numeric, which, x_shape):
     i = names.index(which)
     what = f"{which} of affine_backward (x of shape {x_shape})"
     expect_close(got[i], want[i], what)
-    expect_gradient(got[i], numeric[i], what)
+    expect_gradient(got[i], numeric[i], what, GRAD_TOL)
 
 
 def _matrix_shape(rng):
@@ -311,7 +257,7 @@ def _matrix_shape(rng):
 def affine_forward_on_matrices(rng, student):
     """affine_forward on x of shape (N, D)"""
     x, w, b, _ = _affine_problem(rng, _matrix_shape(rng))
-    out, _ = _forward(student, "affine_forward", x, w, b)
+    out, _ = call_forward(student, "affine_forward", x, w, b)
     expect_close(out, ref.affine_forward(x, w, b)[0], f"out of affine_forward (x of shape {x.shape})")
 
 
@@ -320,7 +266,7 @@ def affine_forward_on_higher_rank_inputs(rng, student):
     """affine_forward flattens x of shape (N, d1, ..., dk), N = 1 included"""
     for x_shape in ((int(rng.integers(2, 5)), 2, 3), (1, 3, 2, 2), (1, int(rng.integers(2, 6)))):
         x, w, b, _ = _affine_problem(rng, x_shape)
-        out, _ = _forward(student, "affine_forward", x, w, b)
+        out, _ = call_forward(student, "affine_forward", x, w, b)
         expect_close(out, ref.affine_forward(x, w, b)[0], f"out of affine_forward (x of shape {x_shape})")
 
 
@@ -366,9 +312,7 @@ def mse_loss_value(rng, student):
     """mse_loss is the mean over all elements, for (1, 1), (N, M) and (N,) arrays"""
     for shape in _mse_shapes(rng):
         pred, target = rng.normal(size=shape), rng.normal(size=shape)
-        got = student.mse_loss(pred, target)
-        if not (isinstance(got, tuple) and len(got) == 2):
-            raise TestFailure(f"mse_loss should return the pair (loss, dpred); it returned a {_kind(got)}")
+        got = expect_tuple(student.mse_loss(pred, target), ("loss", "dpred"), "mse_loss")
         expect_close(got[0], ref.mse_loss(pred, target)[0], f"the loss of predictions of shape {shape}",
                      allow_scalar=True)
 
@@ -378,12 +322,10 @@ def mse_loss_gradient(rng, student):
     """dpred of mse_loss matches the reference and the numeric gradient"""
     for shape in _mse_shapes(rng):
         pred, target = rng.normal(size=shape), rng.normal(size=shape)
-        got = student.mse_loss(pred, target)
-        if not (isinstance(got, tuple) and len(got) == 2):
-            raise TestFailure(f"mse_loss should return the pair (loss, dpred); it returned a {_kind(got)}")
+        got = expect_tuple(student.mse_loss(pred, target), ("loss", "dpred"), "mse_loss")
         what = f"dpred of mse_loss (predictions of shape {shape})"
         expect_close(got[1], ref.mse_loss(pred, target)[1], what)
-        expect_gradient(got[1], numeric_gradient(lambda p: ref.mse_loss(p, target)[0], pred), what)
+        expect_gradient(got[1], numeric_gradient(lambda p: ref.mse_loss(p, target)[0], pred), what, GRAD_TOL)
 
 
 # ------------------------------------------------------------------------------------------------ the graph
@@ -397,7 +339,7 @@ def _graph(rng, student):
     w, x = rng.normal(scale=1.5, size=3), rng.normal(scale=1.5, size=2)
     got = student.sigmoid_neuron_graph(w, x)
     if not isinstance(got, dict):
-        raise TestFailure(f"sigmoid_neuron_graph should return a dict of node values; it returned a {_kind(got)}")
+        raise TestFailure(f"sigmoid_neuron_graph should return a dict of node values; it returned a {kind_of(got)}")
     return w, x, got, ref.sigmoid_neuron_graph(w, x)
 
 
@@ -430,7 +372,7 @@ def graph_input_gradients(rng, student):
     numeric = np.concatenate([numeric_gradient(lambda v: ref.sigmoid_neuron_graph(v, x)["L"], w),
                               numeric_gradient(lambda v: ref.sigmoid_neuron_graph(w, v)["L"], x)])
     expect_gradient(np.array([float(as_array(got[k], f"graph[{k!r}]", allow_scalar=True)) for k in INPUT_GRADIENTS]),
-                    numeric, "the vector of input gradients (dw0, dw1, dw2, dx0, dx1)")
+                    numeric, "the vector of input gradients (dw0, dw1, dw2, dx0, dx1)", GRAD_TOL)
 
 
 # ------------------------------------------------------------------------------------------------ the MLP
@@ -459,7 +401,7 @@ def _student_mlp(student, params, X, y, reg):
     got = student.mlp_loss(params, X, y, reg)
     if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], dict)):
         raise TestFailure(f"MLP.loss(X, y) should return the pair (loss, grads) with grads a dict; it returned"
-                          f" a {_kind(got)}")
+                          f" a {kind_of(got)}")
     return got
 
 
@@ -481,7 +423,7 @@ def _expect_mlp_gradients(student, params, X, y, reg, what, numeric=True):
             def loss_at(value, key=key):
                 return ref.mlp_loss({**params, key: value}, X, y, reg)[0]
 
-            expect_gradient(grads[key], numeric_gradient(loss_at, params[key]), f"grads[{key!r}] ({what})")
+            expect_gradient(grads[key], numeric_gradient(loss_at, params[key]), f"grads[{key!r}] ({what})", GRAD_TOL)
 
 
 def _two_layer(rng):

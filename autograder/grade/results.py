@@ -1,0 +1,91 @@
+"""The results schema: one ``results.json`` per submission, built here and read back through here only.
+
+It is Gradescope's schema (``score``, ``output``, ``visibility``, ``tests`` with ``name``, ``score``,
+``max_score``, ``status``, ``output``, ``visibility``, ``tags``) plus three fields of ours at the top level —
+``seed`` (replays the run), ``gradable`` and, when it is false, ``reason`` — and ``extra_data``::
+
+    {"student", "lab", "max_score", "grader_version",
+     "exercises": {exercise: {"score", "max_score"}},   # notebook order
+     "protections": {...}}                              # what the sandbox had active (gradable results only)
+
+Each test's first tag is its exercise. Readers (report, CLI, exporters) use the accessors below, which also
+accept results files written by older versions or damaged by hand.
+"""
+
+from .. import __version__
+
+
+def test_result(test, score, status, output):
+    """One entry of ``tests`` for the hidden test ``test`` (a :class:`~autograder.grade.spec.TestCase`)."""
+    return {"name": f"{test.exercise}: {test.description}", "score": score, "max_score": test.points,
+            "status": status, "output": output, "visibility": "visible", "tags": [test.exercise]}
+
+
+def exercise_totals(spec, tests):
+    """Exercise -> {"score", "max_score"} in the spec's order, summed from ``tests``."""
+    if spec is None:
+        return {}
+    totals = {name: {"score": 0, "max_score": spec.max_score(name)} for name in spec.exercises}
+    for test in tests:
+        totals[test["tags"][0]]["score"] += test["score"]
+    return totals
+
+
+def graded_results(submission, spec, seed, tests, notes, protections):
+    """The results of a submission whose tests ran (each passed or failed with a reason)."""
+    score = sum(t["score"] for t in tests)
+    max_score = spec.max_score()
+    lines = [f"{submission.lab}: {score:g} / {max_score:g} points"] + [f"note: {note}" for note in notes]
+    return {
+        "score": score, "output": "\n".join(lines), "visibility": "visible", "tests": tests, "seed": seed,
+        "gradable": True,
+        "extra_data": {"student": submission.student, "lab": submission.lab, "max_score": max_score,
+                       "exercises": exercise_totals(spec, tests), "protections": protections,
+                       "grader_version": __version__},
+    }
+
+
+def not_gradable_results(submission, reason, spec=None, seed=None):
+    """Results for a file that could not be graded: zero for every test, with the reason."""
+    tests = [test_result(t, 0, "failed", f"not graded: {reason}") for t in spec.tests] if spec else []
+    return {
+        "score": 0, "output": f"This submission could not be graded: {reason}", "visibility": "visible",
+        "tests": tests, "seed": seed, "gradable": False, "reason": reason,
+        "extra_data": {"student": submission.student, "lab": submission.lab,
+                       "max_score": spec.max_score() if spec else 0, "exercises": exercise_totals(spec, tests),
+                       "grader_version": __version__},
+    }
+
+
+# ---------------------------------------------------------------------------------------------- readers
+
+
+def score(results):
+    return results.get("score", 0)
+
+
+def max_score(results):
+    return results.get("extra_data", {}).get("max_score", 0)
+
+
+def lab(results):
+    return results.get("extra_data", {}).get("lab")
+
+
+def is_gradable(results):
+    return results.get("gradable", True) is not False
+
+
+def reason(results):
+    """Why the submission could not be graded ('' when it could)."""
+    return "" if is_gradable(results) else results.get("reason", "")
+
+
+def exercises(results):
+    """Exercise -> {"score", "max_score"}, in notebook order."""
+    return results.get("extra_data", {}).get("exercises", {})
+
+
+def tests_of(results, exercise):
+    """The ``tests`` entries of ``exercise``, in the order they ran."""
+    return [t for t in results.get("tests", []) if t.get("tags") == [exercise]]
