@@ -210,8 +210,11 @@ def adam_update(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         params[key] -= lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
-def fit_linear_autoencoder(X, k, steps=1000, lr=0.03, seed=0):
+def fit_linear_autoencoder(X, k, steps=1000, lr=0.05, seed=0):
     """Train a linear autoencoder with a code of size ``k`` on ``X`` by full-batch Adam on ``linear_autoencoder_loss``.
+
+    Both weight matrices start from ``N(0, 1 / D)``, the biases from 0: encoder and decoder start at the same
+    scale, from which gradient descent converges much faster than from a lopsided start.
 
     Parameters
     ----------
@@ -224,7 +227,7 @@ def fit_linear_autoencoder(X, k, steps=1000, lr=0.03, seed=0):
     lr : float
         Adam's learning rate.
     seed : int
-        Seed of the initial weights (``init_autoencoder([D, k, D], np.random.default_rng(seed))``).
+        Seed of the initial weights (``np.random.default_rng(seed)``: ``W1`` is drawn first, then ``W2``).
 
     Returns
     -------
@@ -233,7 +236,10 @@ def fit_linear_autoencoder(X, k, steps=1000, lr=0.03, seed=0):
     losses : list of float
         The loss before each step.
     """
-    params = init_autoencoder([X.shape[1], k, X.shape[1]], np.random.default_rng(seed))
+    D = X.shape[1]
+    rng = np.random.default_rng(seed)
+    params = {"W1": rng.normal(0.0, 1.0 / np.sqrt(D), size=(D, k)), "b1": np.zeros(k),
+              "W2": rng.normal(0.0, 1.0 / np.sqrt(D), size=(k, D)), "b2": np.zeros(D)}
     state, losses = {}, []
     for _ in range(steps):
         loss, grads = linear_autoencoder_loss(params, X)
@@ -617,3 +623,76 @@ def upsampling_weights(kind, factor, channels):
     w[np.arange(channels), np.arange(channels)] = kernel
     return w, {"stride": factor, "pad": pad}
     ### END SOLUTION
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A small convolutional decoder (given code, built on the transposed convolution)
+# ---------------------------------------------------------------------------------------------------------------
+
+def init_conv_autoencoder(k, rng, channels=(16, 8)):
+    """Parameters of an 8x8 autoencoder with the MLP encoder of ``autoencoder_loss`` and a convolutional decoder.
+
+    Encoder: ``64 -> 32 (ReLU) -> k``. Decoder: affine ``k -> c1 * 2 * 2`` reshaped to ``(c1, 2, 2)``, ReLU,
+    transposed convolution ``c1 -> c2`` (4x4 kernels, stride 2, pad 1) to ``(c2, 4, 4)``, ReLU, transposed
+    convolution ``c2 -> 1`` to ``(1, 8, 8)``, sigmoid. He initialisation, zero biases.
+
+    Returns
+    -------
+    params : dict of str -> ndarray of float64
+        ``'W1', 'b1', 'W2', 'b2'`` (encoder), ``'W3', 'b3'`` (the decoder's affine layer), ``'K1', 'c1'`` of
+        shapes ``(c1, c2, 4, 4)``, ``(c2,)`` and ``'K2', 'c2'`` of shapes ``(c2, 1, 4, 4)``, ``(1,)``.
+    """
+    c1, c2 = channels
+    params = init_autoencoder([64, 32, k, 4 * c1], rng)
+    params["K1"] = rng.normal(0.0, np.sqrt(2.0 / (c1 * 4)), size=(c1, c2, 4, 4))  # each output sees ~2x2 taps
+    params["c1"] = np.zeros(c2)
+    params["K2"] = rng.normal(0.0, np.sqrt(2.0 / (c2 * 4)), size=(c2, 1, 4, 4))
+    params["c2"] = np.zeros(1)
+    return params
+
+
+def _conv_decoder_forward(params, Z):
+    """The convolutional decoder's forward pass: ``(X_hat of shape (N, 64), the caches of its six layers)``."""
+    conv_param = {"stride": 2, "pad": 1}  # f = 4, s = 2, p = 1: each transposed convolution doubles the size
+    a3, cache3 = affine_forward(Z, params["W3"], params["b3"])
+    h3, cache_r3 = relu_forward(a3.reshape(Z.shape[0], -1, 2, 2))
+    a4, cache4 = conv_transpose_forward(h3, params["K1"], params["c1"], conv_param)
+    h4, cache_r4 = relu_forward(a4)
+    a5, cache5 = conv_transpose_forward(h4, params["K2"], params["c2"], conv_param)
+    x_hat, cache_s = sigmoid_forward(a5)
+    return x_hat.reshape(Z.shape[0], -1), (cache3, cache_r3, cache4, cache_r4, cache5, cache_s)
+
+
+def conv_decode(params, Z):
+    """The convolutional decoder's reconstruction of each code, shape (N, 64)."""
+    return _conv_decoder_forward(params, Z)[0]
+
+
+def conv_autoencoder_loss(params, X, target):
+    """``mean((X_hat - target)**2)`` and its gradients for the parameters of ``init_conv_autoencoder``.
+
+    Parameters
+    ----------
+    params : dict of str -> ndarray of float64
+    X, target : ndarray of float64, shape (N, 64)
+
+    Returns
+    -------
+    loss : float
+    grads : dict of str -> ndarray of float64
+    """
+    a1, cache1 = affine_forward(X, params["W1"], params["b1"])
+    h1, cache_r1 = relu_forward(a1)
+    z, cache2 = affine_forward(h1, params["W2"], params["b2"])
+    x_hat, (cache3, cache_r3, cache4, cache_r4, cache5, cache_s) = _conv_decoder_forward(params, z)
+    diff = x_hat - target
+    loss = float(np.mean(diff ** 2))
+    grads = {}
+    da5 = sigmoid_backward((2.0 * diff / diff.size).reshape(-1, 1, 8, 8), cache_s)
+    dh4, grads["K2"], grads["c2"] = conv_transpose_backward(da5, cache5)
+    dh3, grads["K1"], grads["c1"] = conv_transpose_backward(relu_backward(dh4, cache_r4), cache4)
+    da3 = relu_backward(dh3, cache_r3).reshape(X.shape[0], -1)
+    dz, grads["W3"], grads["b3"] = affine_backward(da3, cache3)
+    dh1, grads["W2"], grads["b2"] = affine_backward(dz, cache2)
+    _, grads["W1"], grads["b1"] = affine_backward(relu_backward(dh1, cache_r1), cache1)
+    return loss, grads

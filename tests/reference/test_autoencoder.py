@@ -313,7 +313,7 @@ def test_linear_autoencoder_on_digits_spans_pcas_subspace():
     from sklearn.datasets import load_digits
 
     X = load_digits().data / 16.0
-    params, losses = ae.fit_linear_autoencoder(X, 4, steps=1000, lr=0.03, seed=0)
+    params, losses = ae.fit_linear_autoencoder(X, 4, steps=1000, lr=0.05, seed=0)
     sk = PCA(n_components=4).fit(X)
     angles = scipy.linalg.subspace_angles(params["W2"].T, sk.components_.T)
     assert np.degrees(angles).max() < 1.0
@@ -323,3 +323,20 @@ def test_linear_autoencoder_on_digits_spans_pcas_subspace():
     gram = params["W2"] @ params["W2"].T
     assert max_abs(gram, np.diag(np.diag(gram))) > 0.05  # the learned basis is not orthogonal ...
     assert max_abs(np.diag(gram), 1.0) > 0.05  # ... nor of unit length
+
+
+def test_the_convolutional_autoencoder_matches_autograd():
+    rng = np.random.default_rng(5)
+    params = ae.init_conv_autoencoder(3, rng, channels=(4, 3))
+    for key in params:  # non-zero biases
+        if key.startswith(("b", "c")):
+            params[key] = rng.normal(scale=0.1, size=params[key].shape)
+    X = rng.uniform(size=(5, 64))
+    loss, grads = ae.conv_autoencoder_loss(params, X, X)
+    tp = torch_params(params)
+    z = torch.relu(t(X) @ tp["W1"] + tp["b1"]) @ tp["W2"] + tp["b2"]
+    h = torch.relu((z @ tp["W3"] + tp["b3"]).reshape(5, -1, 2, 2))
+    h = torch.relu(F.conv_transpose2d(h, tp["K1"], tp["c1"], stride=2, padding=1))
+    x_hat = torch.sigmoid(F.conv_transpose2d(h, tp["K2"], tp["c2"], stride=2, padding=1)).reshape(5, 64)
+    compare_gradients(loss, grads, tp, F.mse_loss(x_hat, t(X)))
+    assert max_abs(ae.conv_decode(params, z.detach().numpy()), x_hat.detach().numpy()) < 1e-14
