@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-from .grade.extract import NotGradable, _ipython_to_python, _source_text, definitions_only
+from .grade.extract import NotGradable, definitions_only, ipython_to_python, read_notebook
 
 _DRIVER = r"""
 import json, sys, traceback
@@ -36,21 +36,17 @@ sys.exit(1 if failed else 0)
 
 
 def _cells(path, exercise):
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        cells = nb["cells"]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
-        raise NotGradable(f"{path} is not a readable notebook ({type(error).__name__})") from None
+    """The cells to run: each code cell's definitions, and the self-check cells (of ``exercise`` only, if given)."""
+    cells, _, problems = read_notebook(path)
+    for problem in problems:
+        print(f"warning: {problem}")
     program = []
-    for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = _ipython_to_python(_source_text(cell.get("source", "")))
-        check = ((cell.get("metadata") or {}).get("dlcv") or {}).get("check")
+    for cell in cells:
+        number, source = cell.index + 1, ipython_to_python(cell.source)
+        check = cell.dlcv.get("check")
         if check:
-            if exercise and check != exercise:
-                continue
-            program.append({"number": number, "source": source, "check": check})
+            if not exercise or check == exercise:
+                program.append({"number": number, "source": source, "check": check})
             continue
         try:
             program.append({"number": number, "source": definitions_only(source), "check": None})
@@ -70,7 +66,7 @@ def run_checks(path, exercise=None):
     try:
         program = _cells(path, exercise)
     except NotGradable as error:
-        print(f"dlcv check: {error}", file=sys.stderr)
+        print(f"dlcv check: {path}: {error}", file=sys.stderr)
         return False
     if not any(cell["check"] for cell in program):
         what = f"exercise {exercise!r}" if exercise else "this notebook"

@@ -167,7 +167,10 @@ def make_parser():
     grade.add_argument("--output-mb", type=int, default=16, metavar="MB",
                        help="largest file, printed output included, a worker may write, in MiB (default 16)")
     grade.add_argument("--no-namespaces", action="store_true",
-                       help="do not use namespaces, hidden paths or a private user even when running as root")
+                       help="do not enter mount, network and IPC namespaces, even as root: the worker then has the "
+                            "network, the machine's /tmp and /proc, and can read every file its user may (the "
+                            "instructor's repository included); the private user id (as root) and the resource "
+                            "limits stay. For debugging only")
     grade.set_defaults(run=_cmd_grade)
     return parser
 

@@ -62,14 +62,6 @@ def find_project(root=None):
     )
 
 
-def lab_number(lab_id):
-    """The two-digit number of a lab id (``"01_gradient_descent"`` -> ``"01"``)."""
-    match = LAB_ID.match(lab_id)
-    if not match:
-        raise ValueError(f"{lab_id!r} is not a lab id like '01_gradient_descent'")
-    return match["number"]
-
-
 def hidden_spec_paths():
     """Lab id -> hidden spec path, from the installed ``autograder.hidden`` folder."""
     found = {p.stem: p for p in HIDDEN_DIR.glob("*.py") if LAB_ID.match(p.stem)}

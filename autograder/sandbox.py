@@ -1,9 +1,30 @@
-"""Start and talk to sandboxed workers (trusted side).
+"""Start and talk to sandboxed workers (trusted side), and decide what a worker may see.
 
 Each worker is a fresh ``python -I`` process started from a runtime copy of ``autograder.worker``, in its own
-session, with a scrubbed environment. The worker locks itself down before any student code runs (see
-``autograder.worker.main``); this side enforces wall time, kills the whole process group, and, when it runs as
-root, every process left behind by the worker's private user id.
+session, with a scrubbed environment. The worker locks itself down before any student code runs (read
+``autograder.worker.lockdown`` top to bottom); this side enforces wall time, kills the whole process group, and,
+when it runs as root, every process left behind by the worker's private user id.
+
+Where the trusted side reads untrusted bytes, and what bounds each read
+-----------------------------------------------------------------------
+- **The submitted notebook** (``grade.extract.read_notebook``): at most ``MAX_NOTEBOOK_BYTES`` (512 MiB), checked
+  before reading; ``json.loads`` only; every field type-checked; a damaged cell is skipped, not fatal; cell sources
+  are parsed with ``ast`` and never executed on this side.
+- **A frame from a worker** (``worker.protocol.read_frame``): its 4-byte length header is checked against
+  ``MAX_FRAME_BYTES`` (16 MiB) before the body is read; every read has a deadline (the test's wall time); invalid
+  JSON, UTF-8 or nesting is a ``ProtocolError``.
+- **A value in a reply** (``worker.protocol.decode``): at most ``MAX_ITEMS`` (100,000) values and ``MAX_DEPTH``
+  (16) levels; exact types only; arrays of whitelisted numeric dtypes whose byte length must match their shape
+  (computed with Python integers, so a crafted shape cannot wrap); nothing is ever unpickled.
+- **Reply fields** (``grade.runner``): a load reply's ``errors`` and ``defined`` must be lists of the right types
+  and are cut to 20 and 1,000 entries; error texts to 1,000 and tracebacks to 2,000 characters; arguments read
+  back after a call must match the call's count and keywords (``_arguments_after``).
+- **A callback request** (``grade.runner._evaluator``): the function index must be one sent with this call; its
+  arguments are decoded as above; a test function that fails on them answers with an error message.
+- **The hello frame** (``Worker.__init__``): a 30 s deadline; the protections it reports are recorded, never
+  obeyed.
+
+Writes to a worker are non-blocking with the same deadline, so a worker that stops reading cannot hang the grader.
 """
 
 import fcntl
@@ -160,7 +181,6 @@ class Worker:
     """One sandboxed worker process and its protocol channel."""
 
     def __init__(self, runtime, limits, namespaces=True):
-        self.limits = limits
         self.uid = _UIDS.take() if os.geteuid() == 0 else None
         self.scratch = Path(tempfile.mkdtemp(prefix="dlcv-work-"))
         config = {"hide": runtime.hide, "expose": runtime.expose, "limits": limits.to_config(), "uid": self.uid,

@@ -1,8 +1,9 @@
-"""Regenerate the bundled example submissions of Lab 1 from the solution and student notebooks.
+"""Regenerate the bundled example submissions of every lab from the solution and student notebooks.
+
+For each lab with a file ``examples/mistakes/NN_name.py`` (its ``CHANGES``: function name -> Bob's source):
 
 * ``alice`` submits a correct notebook (the solution, outputs cleared);
-* ``bob`` gets some things wrong: his gradient descent ignores the stopping rule, he thinks lr = 1 converges,
-  and his chain rule forgets the inner derivative;
+* ``bob`` gets some things wrong: his functions replace the solution's (the file's docstring says what he missed);
 * ``carol`` submits the untouched stub.
 
 Run: ``python examples/make_examples.py`` (after ``dlcv build``).
@@ -10,26 +11,14 @@ Run: ``python examples/make_examples.py`` (after ``dlcv build``).
 
 import ast
 import copy
+import importlib.util
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-LAB = "01_gradient_descent"
+MISTAKES = ROOT / "examples" / "mistakes"
 OUT = ROOT / "examples" / "submissions"
-
-BOB_CHANGES = {
-    "gradient_descent": '''def gradient_descent(df, x0, lr, eps=1e-6, max_steps=1000):
-    """Minimise a function by gradient descent (Bob's version)."""
-    xs = [np.array(x0, dtype=float)]
-    for _ in range(max_steps):
-        xs.append(xs[-1] - lr * df(xs[-1]))
-    return np.array(xs)''',
-    "learning_rate_verdicts": '''def learning_rate_verdicts():
-    return {0.01: "converges", 0.1: "converges", 1.0: "converges", 100.0: "diverges", 1000.0: "diverges"}''',
-    "chain_rule_derivative": '''def chain_rule_derivative(x):
-    return 2 * (3 * x**3 + 2)''',
-}
 
 
 def _replace(nb, name, source):
@@ -37,11 +26,11 @@ def _replace(nb, name, source):
         if cell.cell_type != "code":
             continue
         for node in ast.parse(cell.source).body:
-            if isinstance(node, ast.FunctionDef) and node.name == name:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
                 lines = cell.source.splitlines()
                 cell.source = "\n".join(lines[: node.lineno - 1] + source.splitlines() + lines[node.end_lineno:])
                 return
-    raise KeyError(name)
+    raise KeyError(f"no code cell defines {name}")
 
 
 def _cleared(nb):
@@ -54,16 +43,25 @@ def _cleared(nb):
     return nb
 
 
+def bobs_changes(lab):
+    """Function name -> Bob's source for ``lab``, from ``examples/mistakes/<lab>.py``."""
+    module_spec = importlib.util.spec_from_file_location(f"mistakes_{lab}", MISTAKES / f"{lab}.py")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.CHANGES
+
+
 def main():
-    solution = _cleared(nbformat.read(ROOT / "solutions" / "notebooks" / f"{LAB}.ipynb", as_version=4))
-    bob = copy.deepcopy(solution)
-    for name, source in BOB_CHANGES.items():
-        _replace(bob, name, source)
-    stub = nbformat.read(ROOT / "labs" / f"{LAB}.ipynb", as_version=4)
     OUT.mkdir(parents=True, exist_ok=True)
-    for student, nb in (("alice", solution), ("bob", bob), ("carol", stub)):
-        nbformat.write(nb, OUT / f"{student}_{LAB}.ipynb")
-        print(f"wrote {OUT / f'{student}_{LAB}.ipynb'}")
+    for lab in sorted(p.stem for p in MISTAKES.glob("[0-9][0-9]_*.py")):
+        solution = _cleared(nbformat.read(ROOT / "solutions" / "notebooks" / f"{lab}.ipynb", as_version=4))
+        bob = copy.deepcopy(solution)
+        for name, source in bobs_changes(lab).items():
+            _replace(bob, name, source)
+        stub = nbformat.read(ROOT / "labs" / f"{lab}.ipynb", as_version=4)
+        for student, nb in (("alice", solution), ("bob", bob), ("carol", stub)):
+            nbformat.write(nb, OUT / f"{student}_{lab}.ipynb")
+            print(f"wrote {OUT / f'{student}_{lab}.ipynb'}")
 
 
 if __name__ == "__main__":

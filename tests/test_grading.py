@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -147,9 +148,18 @@ def test_a_batch_grades_everyone_despite_bad_files(tmp_path):
     assert "NOT GRADABLE" in completed.stdout and "ignored" in completed.stderr and "README.txt" in completed.stderr
 
 
+def _lab1_examples(tmp_path):
+    """A folder with the three Lab 1 example submissions (alice, bob, carol)."""
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    for path in (ROOT / "examples" / "submissions").glob(f"*_{LAB}.ipynb"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
 def test_results_follow_gradescopes_schema(tmp_path):
     out = tmp_path / "out"
-    completed = dlcv("grade", str(ROOT / "examples" / "submissions"), "--out", str(out))
+    completed = dlcv("grade", str(_lab1_examples(tmp_path)), "--out", str(out))
     assert completed.returncode == 0, completed.stderr
     results = json.loads((out / "bob" / LAB / "results.json").read_text())
     assert set(results) >= {"score", "tests", "output", "visibility", "seed", "gradable"}
@@ -165,11 +175,11 @@ def test_results_follow_gradescopes_schema(tmp_path):
 
 
 def test_rerunning_grades_only_what_is_missing(tmp_path):
-    out = tmp_path / "out"
-    assert dlcv("grade", str(ROOT / "examples" / "submissions"), "--out", str(out)).returncode == 0
+    out, examples = tmp_path / "out", _lab1_examples(tmp_path)
+    assert dlcv("grade", str(examples), "--out", str(out)).returncode == 0
     first = (out / "bob" / LAB / "results.json").stat().st_mtime_ns
     (out / "carol" / LAB / "results.json").unlink()
-    again = dlcv("grade", str(ROOT / "examples" / "submissions"), "--out", str(out))
+    again = dlcv("grade", str(examples), "--out", str(out))
     assert "2 submissions already had results" in again.stderr
     assert (out / "bob" / LAB / "results.json").stat().st_mtime_ns == first
     assert (out / "carol" / LAB / "results.json").is_file()
@@ -301,3 +311,41 @@ def test_arguments_sent_back_are_decoded_as_strictly_as_return_values(in_place_s
                   {"kwargs": protocol.encode({})}):                                          # missing
         with pytest.raises(protocol.ProtocolError):
             runner._arguments_after(reply, 2, set())
+
+
+@pytest.mark.slow
+def test_every_lab_has_a_correct_a_partly_wrong_and_an_untouched_example(tmp_path):
+    from autograder.project import hidden_spec_paths
+
+    out = tmp_path / "out"
+    completed = dlcv("grade", str(ROOT / "examples" / "submissions"), "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    for lab in hidden_spec_paths():
+        alice, bob, carol = (json.loads((out / s / lab / "results.json").read_text()) for s in ("alice", "bob", "carol"))
+        full = alice["extra_data"]["max_score"]
+        assert alice["score"] == full > 0 and carol["score"] == 0, lab
+        assert 0 < bob["score"] < full, lab
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert [r["student"] for r in rows] == ["alice", "bob", "carol"]
+
+
+def test_a_batch_runs_on_any_executor_and_its_sandbox_is_set_up_where_it_grades(tmp_path, monkeypatch):
+    """The shape a cluster backend needs: tasks are plain data, graded in other processes, which make their own
+    worker runtime (the client makes none: here it could not)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from autograder.grade import batch
+    from autograder.grade.submissions import find_submissions
+    from autograder.project import hidden_spec_paths
+
+    def no_runtime_here(*args, **kwargs):
+        raise AssertionError("the client process set up a worker runtime")
+
+    monkeypatch.setattr(batch, "Runtime", no_runtime_here)
+    submissions, _ = find_submissions([_lab1_examples(tmp_path)], list(hidden_spec_paths()))
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        outcome = batch.grade_batch(submissions, tmp_path / "out", executor=pool)
+    assert {sub.student: results["score"] for sub, results in outcome.graded} == {"alice": 29, "bob": 23, "carol": 0}
+    assert sorted(p.parent.parent.name for p in (tmp_path / "out").glob(f"*/{LAB}/results.json")) == [
+        "alice", "bob", "carol"]

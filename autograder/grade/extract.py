@@ -17,6 +17,15 @@ class NotGradable(ValueError):
     """The file cannot be graded; the message tells the student why and what to do."""
 
 
+@dataclass(frozen=True)
+class CodeCell:
+    """A code cell of a submitted notebook: its position (from 0), its source, and its ``metadata.dlcv``."""
+
+    index: int
+    source: str
+    dlcv: dict
+
+
 @dataclass
 class Program:
     """The definitions of a notebook, ready to be executed in the sandbox."""
@@ -35,7 +44,9 @@ def _source_text(source):
 
 
 def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
-    """Parse ``path`` as a Jupyter notebook and return ``(code cell sources, metadata.dlcv, problems)``.
+    """Parse ``path`` as a Jupyter notebook and return ``(code cells, the notebook's metadata.dlcv, problems)``.
+
+    ``code cells`` is a list of :class:`CodeCell`; ``problems`` says which damaged cells were skipped.
 
     Accepts nbformat 4 and the older nbformat 3 (worksheets). Raises :class:`NotGradable` with a student-facing
     reason for anything else.
@@ -73,19 +84,23 @@ def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
         raise NotGradable(f"the file is JSON but not a Jupyter notebook of a known format (nbformat {version!r})")
     if not isinstance(cells, list):
         raise NotGradable("the notebook has no list of cells")
-    sources, problems = [], []
+    code_cells, problems = [], []
     for number, cell in enumerate(cells):
         if isinstance(cell, dict) and cell.get(kind) == "code":
             try:
-                sources.append((number, _source_text(cell.get(key, ""))))
+                code_cells.append(CodeCell(number, _source_text(cell.get(key, "")), _dlcv_metadata(cell)))
             except NotGradable as error:  # one damaged cell costs only what it defines
                 problems.append(f"code cell {number + 1} was skipped: {error}")
-    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
-    dlcv = metadata.get("dlcv") if isinstance(metadata.get("dlcv"), dict) else {}
-    return sources, dlcv, problems
+    return code_cells, _dlcv_metadata(nb), problems
 
 
-def _ipython_to_python(source):
+def _dlcv_metadata(node):
+    """``node["metadata"]["dlcv"]`` of a notebook or cell, or {} where it is missing or not a dict (untrusted)."""
+    metadata = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
+    return metadata.get("dlcv") if isinstance(metadata.get("dlcv"), dict) else {}
+
+
+def ipython_to_python(source):
     """Turn IPython-only syntax (``%magic``, ``!shell``, ``x?``) into plain Python, as the kernel would."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
@@ -211,11 +226,12 @@ def program_from_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
     NotGradable
         When the file is not a notebook we can read.
     """
-    sources, dlcv, problems = read_notebook(path, max_bytes)
+    cells, dlcv, problems = read_notebook(path, max_bytes)
     program = Program(metadata=dlcv, problems=problems)
-    for number, source in sources:
+    for cell in cells:
+        number = cell.index
         try:
-            python = _ipython_to_python(source)
+            python = ipython_to_python(cell.source)
             kept = definitions_only(python)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             line = getattr(error, "lineno", None)

@@ -36,7 +36,7 @@ def safe_id(text):
     return cleaned[:100]
 
 
-def _classify(path, root, labs, default_lab):
+def _classify(path, root, labs):
     """(student, lab) of a file, or None if the file follows no known layout."""
     stem = path.stem
     for lab in labs:
@@ -84,7 +84,7 @@ def find_submissions(paths, labs, default_lab=None):
     for given in paths:
         given = Path(given)
         if given.is_file():
-            guess = _classify(given, given.parent, labs, default_lab)
+            guess = _classify(given, given.parent, labs)
             student, lab = guess if guess else (given.stem, default_lab or _lab_from_metadata(given, labs))
             sub = Submission(given, safe_id(student), lab)
             found.setdefault(sub.key, sub)
@@ -94,7 +94,7 @@ def find_submissions(paths, labs, default_lab=None):
         for path in sorted(given.rglob("*")):
             if not path.is_file() or _SKIP_PARTS & set(path.parts) or path.name.startswith("."):
                 continue
-            guess = _classify(path, given, labs, default_lab)
+            guess = _classify(path, given, labs)
             if guess is None:
                 if path.suffix == ".ipynb":
                     guess = (path.stem, default_lab or _lab_from_metadata(path, labs))

@@ -15,47 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays, array_shapes
 
+from reference.oracle import DT, H, numeric_gradient, rel_error, strict_fp, t
 from solutions import layers
 
-H = 1e-5
-DT = torch.float64
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def rel_error(a, b):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
-
-
-def numeric_gradient(f, x, dout=None):
-    """d/dx of sum(f(x) * dout) by central differences (f returns an array or a float)."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:  # the numeric check loops over entries by design
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + H
-        plus = f(x)
-        x[i] = old - H
-        minus = f(x)
-        x[i] = old
-        diff = np.asarray(plus) - np.asarray(minus)
-        grad[i] = np.sum(diff * (1.0 if dout is None else dout)) / (2 * H)
-    return grad
-
-
-def t(a, grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=DT, requires_grad=grad)
-
-
-def strict_fp():
-    """Turn overflow / invalid / divide-by-zero (and any warning) into errors. Underflow to 0 is fine."""
-    return np.errstate(over="raise", invalid="raise", divide="raise")
 
 
 # name, forward kwargs (None: call with the default), torch function with the same parameters

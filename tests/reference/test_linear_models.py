@@ -20,6 +20,7 @@ from sklearn.datasets import load_digits
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
 from sklearn.model_selection import KFold
 
+from reference.oracle import numeric_gradient, rel_error, t
 from solutions import linear_models as lm
 
 SHAPES = [(1, 1), (1, 4), (2, 3), (7, 1), (20, 5), (64, 10)]  # (N, D), N = 1 included
@@ -28,32 +29,6 @@ SHAPES = [(1, 1), (1, 4), (2, 3), (7, 1), (20, 5), (64, 10)]  # (N, D), N = 1 in
 # ----------------------------------------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------------------------------------
-
-
-def rel_error(a, b):
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
-
-
-def numeric_grad(f, x, h=1e-5):
-    """Central differences of a scalar function f at x (x is modified in place and restored)."""
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + h
-        fp = f()
-        x[i] = old - h
-        fm = f()
-        x[i] = old
-        grad[i] = (fp - fm) / (2 * h)
-    return grad
-
-
-def t64(a, requires_grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64, requires_grad=requires_grad)
 
 
 def standardised_regression(rng, n, d, noise=0.1):
@@ -127,9 +102,9 @@ def test_mse_loss_and_grad_vs_torch(n, d):
     theta = rng.normal(size=d + 1)
     loss, dtheta = lm.mse_loss_and_grad(theta, X, y)
 
-    theta_t = t64(theta, requires_grad=True)
-    Xb_t = torch.cat([torch.ones(n, 1, dtype=torch.float64), t64(X)], dim=1)
-    loss_t = F.mse_loss(Xb_t @ theta_t, t64(y), reduction="mean")
+    theta_t = t(theta, grad=True)
+    Xb_t = torch.cat([torch.ones(n, 1, dtype=torch.float64), t(X)], dim=1)
+    loss_t = F.mse_loss(Xb_t @ theta_t, t(y), reduction="mean")
     loss_t.backward()
 
     assert isinstance(loss, float)
@@ -145,7 +120,7 @@ def test_mse_grad_numeric(n, d):
     y = rng.normal(size=n)
     theta = rng.normal(size=d + 1)
     _, dtheta = lm.mse_loss_and_grad(theta, X, y)
-    num = numeric_grad(lambda: lm.mse_loss_and_grad(theta, X, y)[0], theta)
+    num = numeric_gradient(lambda v: lm.mse_loss_and_grad(v, X, y)[0], theta)
     assert rel_error(dtheta, num) < 1e-7
 
 
@@ -327,7 +302,7 @@ def test_sigmoid_matches_torch_and_is_stable():
     assert s.shape == z.shape and s.dtype == np.float64
     assert np.all(np.isfinite(s)) and np.all((s >= 0) & (s <= 1))
     # atol: at z = -745 we return the subnormal 5e-324 (the true value rounds to it), torch returns 0
-    np.testing.assert_allclose(s, torch.sigmoid(t64(z)).numpy(), rtol=1e-14, atol=1e-320)
+    np.testing.assert_allclose(s, torch.sigmoid(t(z)).numpy(), rtol=1e-14, atol=1e-320)
     assert lm.sigmoid(0.0) == 0.5
     assert np.shape(lm.sigmoid(3.0)) == ()
     assert lm.sigmoid(np.zeros((2, 3, 4))).shape == (2, 3, 4)
@@ -349,9 +324,9 @@ def test_bce_loss_vs_torch(n, d, scale):
     b = float(rng.normal())
     loss, dw, db = lm.bce_loss(w, b, X, y)
 
-    w_t = t64(w, requires_grad=True)
-    b_t = t64(b, requires_grad=True)
-    loss_t = F.binary_cross_entropy_with_logits(t64(X) @ w_t + b_t, t64(y), reduction="mean")
+    w_t = t(w, grad=True)
+    b_t = t(b, grad=True)
+    loss_t = F.binary_cross_entropy_with_logits(t(X) @ w_t + b_t, t(y), reduction="mean")
     loss_t.backward()
 
     assert isinstance(loss, float) and isinstance(db, float)
@@ -367,9 +342,9 @@ def test_bce_soft_labels_vs_torch():
     y = rng.uniform(size=16)
     w = rng.normal(size=3)
     loss, dw, db = lm.bce_loss(w, -0.2, X, y)
-    w_t = t64(w, requires_grad=True)
-    b_t = t64(-0.2, requires_grad=True)
-    loss_t = F.binary_cross_entropy_with_logits(t64(X) @ w_t + b_t, t64(y))
+    w_t = t(w, grad=True)
+    b_t = t(-0.2, grad=True)
+    loss_t = F.binary_cross_entropy_with_logits(t(X) @ w_t + b_t, t(y))
     loss_t.backward()
     np.testing.assert_allclose([loss, db], [loss_t.item(), b_t.grad.item()], rtol=1e-12)
     np.testing.assert_allclose(dw, w_t.grad.numpy(), rtol=1e-10)
@@ -383,8 +358,8 @@ def test_bce_grad_numeric(n, d):
     w = rng.normal(size=d)
     bb = np.array([0.4])
     _, dw, db = lm.bce_loss(w, bb[0], X, y)
-    num_w = numeric_grad(lambda: lm.bce_loss(w, bb[0], X, y)[0], w)
-    num_b = numeric_grad(lambda: lm.bce_loss(w, bb[0], X, y)[0], bb)
+    num_w = numeric_gradient(lambda v: lm.bce_loss(v, bb[0], X, y)[0], w)
+    num_b = numeric_gradient(lambda v: lm.bce_loss(w, v[0], X, y)[0], bb)
     assert rel_error(dw, num_w) < 1e-7
     assert rel_error(db, num_b[0]) < 1e-7
 
@@ -402,7 +377,7 @@ def test_logistic_regression_train_vs_torch_gd():
     losses_t = []
     for _ in range(n_steps):
         opt.zero_grad()
-        loss_t = F.binary_cross_entropy_with_logits(t64(X) @ w_t + b_t, t64(y))
+        loss_t = F.binary_cross_entropy_with_logits(t(X) @ w_t + b_t, t(y))
         losses_t.append(loss_t.item())
         loss_t.backward()
         opt.step()
@@ -462,7 +437,7 @@ def test_pairwise_distances_vs_torch_and_scipy(m, n, d):
     for metric, p, name in [("l2", 2.0, "euclidean"), ("l1", 1.0, "cityblock")]:
         D = lm.pairwise_distances(A, B, metric=metric)
         assert D.shape == (m, n)
-        oracle = torch.cdist(t64(A), t64(B), p=p, compute_mode="donot_use_mm_for_euclid_dist").numpy()
+        oracle = torch.cdist(t(A), t(B), p=p, compute_mode="donot_use_mm_for_euclid_dist").numpy()
         np.testing.assert_allclose(D, oracle, rtol=1e-10, atol=1e-7)
         np.testing.assert_allclose(D, cdist(A, B, name), rtol=1e-10, atol=1e-7)
     np.testing.assert_allclose(lm.pairwise_distances(A, B), lm.pairwise_distances(A, B, "l2"))

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import solutions.softmax as sm
+from reference.oracle import numeric_gradient, rel_error, t
 from solutions.softmax import (
     cross_entropy,
     linear_softmax_loss,
@@ -41,34 +42,9 @@ GIVEN_FUNCTIONS = ["train_softmax_classifier"]
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-def t64(a):
-    return torch.tensor(np.asarray(a), dtype=F64)
-
-
-def rel_error(a, b):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
-
-
-def numeric_grad(f, x, h=1e-5):
-    """Central differences of the scalar function f at x (x is perturbed in place and restored)."""
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + h
-        fp = f()
-        x[i] = old - h
-        fm = f()
-        x[i] = old
-        grad[i] = (fp - fm) / (2 * h)
-    return grad
-
-
 def torch_ce(scores, y):
     """Loss and d loss / d scores from PyTorch autograd."""
-    s = t64(scores).requires_grad_(True)
+    s = t(scores).requires_grad_(True)
     loss = F.cross_entropy(s, torch.as_tensor(y, dtype=torch.long))
     loss.backward()
     return loss.item(), s.grad.numpy()
@@ -97,7 +73,7 @@ def test_softmax_matches_torch_any_leading_shape(shape):
     x_copy = x.copy()
     p = softmax(x)
     assert isinstance(p, np.ndarray) and p.dtype == np.float64 and p.shape == shape
-    np.testing.assert_allclose(p, torch.softmax(t64(x), dim=-1).numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(p, torch.softmax(t(x), dim=-1).numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(x, x_copy)  # input not modified
 
 
@@ -109,7 +85,7 @@ def test_softmax_stable_at_logits_pm_1e4():
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
         p = softmax(x)
     assert np.all(np.isfinite(p))
-    np.testing.assert_allclose(p, torch.softmax(t64(x), dim=-1).numpy(), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(p, torch.softmax(t(x), dim=-1).numpy(), rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
     np.testing.assert_allclose(p[:2], 1.0 / 6.0, rtol=1e-12)
 
@@ -123,7 +99,7 @@ def test_softmax_stable_at_1e300_mixes():
     p = softmax(x[None])  # extra leading dimension as well
     assert p.shape == (1,) + x.shape
     assert np.all(np.isfinite(p))
-    np.testing.assert_allclose(p[0], torch.softmax(t64(x), dim=-1).numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(p[0], torch.softmax(t(x), dim=-1).numpy(), rtol=1e-12, atol=0)
     np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
 
 
@@ -154,7 +130,7 @@ def test_softmax_jacobian_matches_torch_autograd(C):
     s = softmax(z)
     J = softmax_jacobian(s)
     assert isinstance(J, np.ndarray) and J.dtype == np.float64 and J.shape == (C, C)
-    J_ref = torch.autograd.functional.jacobian(lambda t: torch.softmax(t, dim=0), t64(z)).numpy()
+    J_ref = torch.autograd.functional.jacobian(lambda t: torch.softmax(t, dim=0), t(z)).numpy()
     np.testing.assert_allclose(J, J_ref, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(J, J.T, rtol=0, atol=0)  # symmetric
     np.testing.assert_allclose(J.sum(axis=1), 0.0, atol=1e-15)  # softmax outputs always sum to 1
@@ -184,7 +160,7 @@ def test_cross_entropy_matches_torch(N, C):
     y = rng.integers(0, C, size=N)
     loss = cross_entropy(probs, y)
     assert type(loss) is float
-    ref = F.nll_loss(torch.log(t64(probs)), torch.as_tensor(y, dtype=torch.long)).item()
+    ref = F.nll_loss(torch.log(t(probs)), torch.as_tensor(y, dtype=torch.long)).item()
     assert math.isclose(loss, ref, rel_tol=1e-12, abs_tol=1e-15)
 
 
@@ -229,7 +205,7 @@ def test_softmax_loss_numeric_gradient(N, C):
     scores = rng.standard_normal((N, C))
     y = rng.integers(0, C, size=N)
     _, dscores = softmax_loss(scores, y)
-    d_num = numeric_grad(lambda: softmax_loss(scores, y)[0], scores)
+    d_num = numeric_gradient(lambda v: softmax_loss(v, y)[0], scores)
     assert rel_error(dscores, d_num) < 1e-7
 
 
@@ -275,8 +251,8 @@ def test_linear_softmax_loss_matches_torch(N, D, C, reg):
     assert type(loss) is float
     assert dW.shape == (D, C) and db.shape == (C,) and dW.dtype == np.float64 and db.dtype == np.float64
 
-    Wt, bt = t64(W).requires_grad_(True), t64(b).requires_grad_(True)
-    ref = F.cross_entropy(t64(X) @ Wt + bt, torch.as_tensor(y, dtype=torch.long)) + reg * (Wt * Wt).sum()
+    Wt, bt = t(W).requires_grad_(True), t(b).requires_grad_(True)
+    ref = F.cross_entropy(t(X) @ Wt + bt, torch.as_tensor(y, dtype=torch.long)) + reg * (Wt * Wt).sum()
     ref.backward()
     assert math.isclose(loss, ref.item(), rel_tol=1e-12)
     np.testing.assert_allclose(dW, Wt.grad.numpy(), rtol=1e-10, atol=1e-14)
@@ -301,9 +277,8 @@ def test_linear_softmax_loss_numeric_gradients(N, reg):
     W, b = rng.standard_normal((D, C)), rng.standard_normal(C)
     X, y = rng.standard_normal((N, D)), rng.integers(0, C, size=N)
     _, dW, db = linear_softmax_loss(W, b, X, y, reg)
-    f = lambda: linear_softmax_loss(W, b, X, y, reg)[0]  # noqa: E731
-    assert rel_error(dW, numeric_grad(f, W)) < 1e-7
-    assert rel_error(db, numeric_grad(f, b)) < 1e-7
+    assert rel_error(dW, numeric_gradient(lambda v: linear_softmax_loss(v, b, X, y, reg)[0], W)) < 1e-7
+    assert rel_error(db, numeric_gradient(lambda v: linear_softmax_loss(W, v, X, y, reg)[0], b)) < 1e-7
 
 
 # ----------------------------------------------------------------------------------------------- linear_predict
@@ -313,7 +288,7 @@ def test_linear_predict_matches_torch_argmax(N, D, C):
     W, b, X = rng.standard_normal((D, C)), rng.standard_normal(C), rng.standard_normal((N, D))
     y_pred = linear_predict(W, b, X)
     assert isinstance(y_pred, np.ndarray) and y_pred.shape == (N,) and y_pred.dtype.kind in "iu"
-    ref = torch.argmax(t64(X) @ t64(W) + t64(b), dim=1).numpy()
+    ref = torch.argmax(t(X) @ t(W) + t(b), dim=1).numpy()
     np.testing.assert_array_equal(y_pred, ref)
     np.testing.assert_array_equal(y_pred, np.argmax(softmax(X @ W + b), axis=1))
 
