@@ -227,10 +227,11 @@ show_digits([linear_params["W2"] / np.abs(linear_params["W2"]).max(axis=1, keepd
 
 # %% [markdown]
 # (The spikes in the curve are Adam's: near a minimum its gradient estimates become tiny and the normalised steps
-# overshoot now and then; the loss recovers within a few dozen steps.) The two bases span the same four-dimensional space (angles far below 1°), and reconstruct the digits equally
-# well, yet the decoder's vectors are neither orthogonal nor of unit length, and they do not look like PCA's
-# directions. Explain why training cannot single out PCA's basis, what *is* determined by the loss, and how you
-# could recover PCA's ordered orthonormal directions from the trained $W_2$.
+# overshoot now and then; the loss recovers within a few dozen steps.) The two bases span the same
+# four-dimensional space (angles far below 1°) and reconstruct the digits equally well, yet the decoder's vectors
+# are neither orthogonal nor of unit length, and they do not look like PCA's directions. Explain why training
+# cannot single out PCA's basis, what *is* determined by the loss, and how you could recover PCA's ordered
+# orthonormal directions from the trained $W_2$.
 
 # %% [markdown] answer="linear_basis" points=2
 # The loss depends on the weights only through the reconstruction $X' = (X W_1 + \mathbf{b}_1) W_2 +
@@ -417,7 +418,8 @@ show_digits([X_test[examples], np.clip(X_test_noisy[examples], 0, 1), plain_outp
 # %% check="size"
 check("conv_transpose_output_size", conv_transpose_output_size)
 for n, f, pad, stride in ((2, 4, 1, 2), (4, 4, 1, 2), (7, 3, 1, 2), (3, 3, 0, 1)):
-    print(f"n = {n}, f = {f}, p = {pad}, s = {stride}: transposed conv gives {conv_transpose_output_size(n, f, pad, stride)}")
+    size = conv_transpose_output_size(n, f, pad, stride)
+    print(f"n = {n}, f = {f}, p = {pad}, s = {stride}: the transposed convolution gives {size}")
 
 # %% [markdown]
 # Now the layer. The stamping loop over input pixels is a fine first version, but it is slow; vectorise it.
@@ -473,12 +475,12 @@ for (N, C_in, C_out, H, W, HH, WW), conv_param in (((2, 3, 2, 3, 4, 3, 3), {"str
 # fits exactly, i.e. $(H + 2p - f)$ is a multiple of $s$; otherwise a few input rows are never visited and the
 # transposed convolution's output is smaller than $H$.
 #
-# Lab 7's fast convolution is handed out (with the helpers it calls). Write `conv_matrix`, which builds $M$
-# column by column: column $d$ is the flattened output for the $d$-th **unit image**, all zeros but a 1 at flat
-# index $d$. Push all $CHW$ unit images through `conv_forward_fast` as one batch (bias 0), then arrange the
-# outputs as columns.
+# Lab 7's fast convolution is handed out (with the `im2col` and `col2im` it calls). Write `conv_matrix`, which
+# builds $M$ column by column: column $d$ is the flattened output for the $d$-th **unit image**, all zeros but a 1
+# at flat index $d$. Push all $CHW$ unit images through `conv_forward_fast` as one batch (bias 0), then arrange
+# the outputs as columns.
 
-# %% provided=["solutions.cnn:conv_output_size", "solutions.cnn:_pad", "solutions.cnn:im2col", "solutions.cnn:col2im", "solutions.cnn:conv_forward_fast", "solutions.cnn:conv_backward_fast"]
+# %% provided=["solutions.cnn:im2col", "solutions.cnn:col2im", "solutions.cnn:conv_forward_fast", "solutions.cnn:conv_backward_fast"]
 
 # %% exercise="conv_matrix" functions=["conv_matrix"]
 
@@ -502,7 +504,8 @@ print(f"conv: {x_image.shape} -> {conv_x.shape}; transposed conv with the same w
 print(f"<conv(x), y> = {np.sum(conv_x * y_image):.10f}")
 print(f"<x, convT(y)> = {np.sum(x_image * convT_y):.10f}")
 print(f"max |M^T vec(y) - vec(convT(y))| = {np.abs(M.T @ y_image.ravel() - convT_y.ravel()).max():.2e}")
-print(f"max |conv_backward(y).dx - convT(y)| = {np.abs(conv_backward_fast(y_image, conv_cache)[0] - convT_y).max():.2e}")
+dx_of_conv = conv_backward_fast(y_image, conv_cache)[0]  # the convolution's backward pass, fed with y
+print(f"max |conv_backward(y).dx - convT(y)| = {np.abs(dx_of_conv - convT_y).max():.2e}")
 
 w_small = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
 M_small = conv_matrix(w_small, {"stride": 1, "pad": 0}, (1, 5, 5))
@@ -540,25 +543,39 @@ plt.show()
 check("upsampling_weights", upsampling_weights)
 
 # %% [markdown]
-# The upsamplers side by side on a photograph, shrunk to 24 × 32 pixels by 4 × 4 averaging and then enlarged by
-# a factor of 2. A learned transposed convolution can do any of these, or something better.
+# The upsamplers side by side on a photograph. It is shrunk to 48 × 64 pixels by 4 × 4 averaging, max-pooled to
+# 24 × 32 with Lab 7's functions (given below, with the switches), and enlarged back by a factor of 2 in four
+# ways: max unpooling with the switches, and your three transposed convolutions. A learned transposed convolution
+# can do any of these, or something better.
+
+# %% provided=["solutions.cnn:max_pool_forward_naive", "solutions.cnn:max_pool_switches", "solutions.cnn:max_unpool_forward"]
 
 # %%
 photo = load_sample_image("china.jpg")[40:232, 140:396]  # a 192 x 256 crop, greyscale
-small = photo.reshape(24, 8, 32, 8).mean(axis=(1, 3))[None, None]  # (1, 1, 24, 32)
-upsampled = {}
+medium = photo.reshape(48, 4, 64, 4).mean(axis=(1, 3))[None, None]  # (1, 1, 48, 64)
+pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+pooled, _ = max_pool_forward_naive(medium, pool_param)  # (1, 1, 24, 32)
+panels = {"original, 48 × 64": medium, "max-pooled, 24 × 32": pooled,
+          "max unpooling (switches)": max_unpool_forward(pooled, max_pool_switches(medium, pool_param), (48, 64))[0]}
 for kind in ("nearest", "bed_of_nails", "bilinear"):
     w_up, param_up = upsampling_weights(kind, 2, 1)
-    upsampled[kind], _ = conv_transpose_forward(small, w_up, np.zeros(1), param_up)
-fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
-for ax, (name, image) in zip(axes, [("input, 24 × 32", small)] + [(f"{k}, 48 × 64", v) for k, v in upsampled.items()]):
+    panels[f"transposed conv: {kind}"], _ = conv_transpose_forward(pooled, w_up, np.zeros(1), param_up)
+fig, axes = plt.subplots(2, 3, figsize=(14, 7), layout="constrained")
+for ax, (name, image) in zip(axes.flat, panels.items()):
     ax.imshow(image[0, 0], cmap="gray", vmin=0, vmax=1)
     ax.set_title(name)
     ax.set_xlabel("column")
     ax.set_ylabel("row")
-fig.suptitle("Upsampling by 2 with transposed convolutions")
-fig.tight_layout()
+fig.suptitle("Upsampling a max-pooled photograph by 2")
 plt.show()
+for name, image in list(panels.items())[2:]:
+    print(f"{name:>32}: MSE against the original {np.mean((image - medium) ** 2):.4f}")
+
+# %% [markdown]
+# Max unpooling restores each window's maximum at its exact place, but leaves three zeros in every window; bed of
+# nails puts the values at a fixed corner instead (it knows no switches); nearest-neighbour repeats every value
+# and gives blocks; bilinear blends neighbours (its darker frame: at the border a stamp has no neighbour to
+# overlap with, so a quarter of the weight is missing).
 
 # %% [markdown]
 # Overlaps matter for *learned* kernels too. With $f = 3$ and $s = 2$ the stamps overlap on every other row and
