@@ -139,7 +139,8 @@ def _autoencoder_cases(autoencoder_loss):
     """all weights 0: the output is sigmoid(b4) for every sample; then gradients against numeric ones"""
     params = _zero_weights()
     X = np.array([[0.5, 1.0, 0.0], [1.0, 0.75, 0.25]])
-    call = "autoencoder_loss(params, X, X) with all weights 0, b4 = [0, ln 3, -ln 3], X = [[0.5, 1, 0], [1, 0.75, 0.25]]"
+    call = ("autoencoder_loss(params, X, X) with all weights 0, b4 = [0, ln 3, -ln 3],"
+            " X = [[0.5, 1, 0], [1, 0.75, 0.25]]")
     loss, grads = _tuple(autoencoder_loss(params, X, X), ("loss", "grads"), call)
     # output (1/2, 3/4, 1/4) in both rows: errors (0, -1/4, 1/4) and (-1/2, 0, 0)
     expect_close(loss, (0.0625 + 0.0625 + 0.25) / 6, call + "  [loss]")
@@ -214,7 +215,8 @@ ONES_2x2 = np.ones((1, 1, 2, 2))
 
 
 def _convT_call(x_text, w_text, b, stride, pad):
-    return f"conv_transpose_forward(x, w, b, {{'stride': {stride}, 'pad': {pad}}}) for x = {x_text}, w = {w_text}, b = {b}"
+    return (f"conv_transpose_forward(x, w, b, {{'stride': {stride}, 'pad': {pad}}}) for x = {x_text}, w = {w_text},"
+            f" b = {b}")
 
 
 @public_check("conv_transpose_forward")
@@ -270,8 +272,9 @@ def _stamp_gradients(conv_transpose_backward):
     x = np.array([[[[1.0]], [[10.0]]]])  # (1, 2, 1, 1)
     w = np.arange(1.0, 7.0).reshape(2, 3, 1, 1)  # (C_in=2, C_out=3): w[0] = [1, 2, 3], w[1] = [4, 5, 6]
     dout = np.array([1.0, 10.0, 100.0]).reshape(1, 3, 1, 1)
-    call = ("conv_transpose_backward(dout, cache) with dout = [1, 10, 100] of shape (1, 3, 1, 1), cache for x = [1, 10]"
-            " of shape (1, 2, 1, 1), w of shape (C_in=2, C_out=3, 1, 1) holding [[1, 2, 3], [4, 5, 6]], stride 1, pad 0")
+    call = ("conv_transpose_backward(dout, cache) with dout = [1, 10, 100] of shape (1, 3, 1, 1), cache for"
+            " x = [1, 10] of shape (1, 2, 1, 1), w of shape (C_in=2, C_out=3, 1, 1) holding [[1, 2, 3], [4, 5, 6]],"
+            " stride 1, pad 0")
     grads = _tuple(conv_transpose_backward(dout, (x, w, np.zeros(3), {"stride": 1, "pad": 0})), ("dx", "dw", "db"),
                    call)
     expect_close(grads[0], [[[[321.0]], [[654.0]]]], call + "  [dx]")
