@@ -1,6 +1,7 @@
 """The ``dlcv`` command: build the labs, run a notebook's self-checks, grade submissions."""
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -8,11 +9,32 @@ from . import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNGRADABLE = 0, 1, 2, 3
 
-_EXIT_CODES = """exit codes:
+_EXIT_CODES = """exit codes (each command's --help lists its own):
   0  success
-  1  build --check found stale files / check found failing self-checks / build failed
-  2  usage error (bad arguments, missing paths, unknown lab)
+  1  build: stale files (--check) or a failed build; check: a self-check failed
+  2  usage error: bad arguments, a path that is missing or not a notebook, an unknown lab or exercise
   3  grade finished, but some submissions could not be graded (see their results.json)"""
+_BUILD_CODES = """exit codes:
+  0  every lab built (or, with --check, every generated file is current)
+  1  --check found stale files (listed), or a template is wrong or a solution notebook failed to execute
+     (nothing of that lab is written)
+  2  usage error: an unknown --lab, or no instructor's repository here"""
+_CHECK_CODES = """exit codes:
+  0  every self-check passed
+  1  some self-check failed, or could not run (a cell with a syntax error)
+  2  usage error: the file is missing or not a notebook, or it has no self-checks of --exercise"""
+_GRADE_CODES = """exit codes:
+  0  every submission was graded (its score may still be 0)
+  2  usage error: a missing path, no submission found, an unknown --lab
+  3  grading finished, but some files could not be graded (their results.json and the summary say why)"""
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _plain(text, stream):
+    """``text`` without terminal colour codes unless ``stream`` is a terminal (a kernel's tracebacks carry them)."""
+    return text if stream.isatty() else _ANSI.sub("", text)
 
 
 def _cmd_build(args):
@@ -28,7 +50,7 @@ def _cmd_build(args):
         report = build(project, labs, check=args.check, force=args.force,
                        progress=(lambda line: None) if args.check else (lambda line: print(line, file=sys.stderr)))
     except (TemplateError, RegionError, ExecutionError) as error:
-        print(f"dlcv build: {error}", file=sys.stderr)
+        print(f"dlcv build: {_plain(str(error), sys.stderr)}", file=sys.stderr)
         return EXIT_FAILED
     if args.check:
         if report.stale:
@@ -45,24 +67,35 @@ def _cmd_build(args):
 
 
 def _cmd_check(args):
-    from .check import run_checks
+    from .check import CheckUsageError, run_checks
 
     path = Path(args.notebook)
     if not path.is_file():
         print(f"dlcv check: {path} is not a file", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_OK if run_checks(path, args.exercise) else EXIT_FAILED
+    try:
+        return EXIT_OK if run_checks(path, args.exercise) else EXIT_FAILED
+    except CheckUsageError as error:
+        print(f"dlcv check: {error}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _format_summary(rows):
-    lines = [f"{'student':<24} {'lab':<26} {'score':>13}  note"]
+    """The table printed after grading; each reason for a file that could not be graded follows it, whole."""
     from .grade import results as schema
 
+    lines, reasons = [f"{'student':<24} {'lab':<26} {'score':>13}  note"], []
     for student, lab, results in rows:
         max_score, score = schema.max_score(results), schema.score(results)
         pct = f"{100 * score / max_score:5.1f}%" if max_score else "   - "
-        note = "" if schema.is_gradable(results) else f"NOT GRADABLE: {schema.reason(results)}"[:70]
-        lines.append(f"{student:<24} {lab:<26} {score:>5g}/{max_score:<4g}{pct:>3}  {note}")
+        shown_lab = lab if schema.lab(results) else "?"
+        note = ""
+        if not schema.is_gradable(results):
+            note = "NOT GRADABLE (below)"
+            reasons.append(f"{student} {shown_lab}: {schema.reason(results)}")
+        lines.append(f"{student:<24} {shown_lab:<26} {score:>5g}/{max_score:<4g}{pct:>3}  {note}")
+    if reasons:
+        lines += ["", "not gradable:"] + [f"  {reason}" for reason in reasons]
     return "\n".join(lines)
 
 
@@ -121,7 +154,7 @@ def make_parser():
         description="Generate the student notebooks (labs/NN_name.ipynb, labs/labkit/) and the executed solution "
                     "notebooks (solutions/notebooks/) from the reference module and the lab templates. Solution "
                     "notebooks are re-executed only when their inputs changed (or with --force).",
-        epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_BUILD_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 and list every stale file")
     build.add_argument("--lab", action="append", metavar="N", help="only this lab (number or id); repeatable")
     build.add_argument("--force", action="store_true", help="re-execute solution notebooks even if current")
@@ -132,7 +165,7 @@ def make_parser():
         "check", help="run a notebook's public self-checks from a terminal",
         description="Define the notebook's functions (top-level demo and plot cells are skipped) and run its public "
                     "self-check cells. Exit 0 when every check passes.",
-        epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_CHECK_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("notebook", help="a lab notebook (.ipynb)")
     check.add_argument("--exercise", metavar="NAME", help="only the checks of this exercise")
     check.set_defaults(run=_cmd_check)
@@ -143,7 +176,7 @@ def make_parser():
                     "nbgrader's submitted/<student>/<lab>/*.ipynb. Writes OUT/<student>/<lab>/results.json "
                     "(Gradescope's schema) and OUT/gradebook.csv, and prints a summary. Submissions that already "
                     "have results are skipped unless --force, so an interrupted batch resumes where it stopped.",
-        epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_GRADE_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     grade.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders")
     grade.add_argument("--out", default="grading", metavar="DIR", help="output folder (default: ./grading)")
     grade.add_argument("-j", "--jobs", type=int, default=None, metavar="N",

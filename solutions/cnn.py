@@ -244,7 +244,7 @@ def fitting_strides(n, f, pad=0):
 
 
 def conv_forward_naive(x, w, b, conv_param):
-    """Convolution layer (cross-correlation), forward pass, with explicit loops over the output positions.
+    """Convolution layer (cross-correlation), forward pass, with explicit loops over samples, filters and positions.
 
     ``out[n, f, i, j] = b[f] + sum_{c, u, v} x_pad[n, c, i * s + u, j * s + v] * w[f, c, u, v]``, where
     ``x_pad`` is ``x`` with ``pad`` zeros on every side of each channel.
@@ -275,17 +275,19 @@ def conv_forward_naive(x, w, b, conv_param):
     W_out = (W + 2 * pad - WW) // stride + 1
     x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # zeros on every side of each channel
     out = np.zeros((N, F, H_out, W_out))
-    for i in range(H_out):  # the loop over output positions is the lesson; the sums are vectorised
-        for j in range(W_out):
-            window = x_pad[:, :, i * stride:i * stride + HH, j * stride:j * stride + WW]  # (N, C, HH, WW)
-            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    for n in range(N):  # the loops are the lesson: one dot product per output entry
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    window = x_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]  # (C, HH, WW)
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
     cache = (x, w, b, conv_param)
     return out, cache
     ### END SOLUTION
 
 
 def conv_backward_naive(dout, cache):
-    """Convolution layer, backward pass, with explicit loops over the output positions.
+    """Convolution layer, backward pass, with explicit loops over samples, filters and positions.
 
     Every output ``out[n, f, i, j]`` was made from one window of ``x_pad``, so its gradient flows back to that
     window (through ``w[f]``), to ``w[f]`` (through the window) and to ``b[f]``: ``dx`` and ``dw`` accumulate
@@ -317,13 +319,15 @@ def conv_backward_naive(dout, cache):
     x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     dx_pad = np.zeros_like(x_pad)
     dw = np.zeros_like(w)
-    for i in range(H_out):
-        for j in range(W_out):
-            rows = slice(i * stride, i * stride + HH)
-            cols = slice(j * stride, j * stride + WW)
-            g = dout[:, :, i, j]  # (N, F)
-            dw += np.tensordot(g, x_pad[:, :, rows, cols], axes=([0], [0]))  # (F, C, HH, WW)
-            dx_pad[:, :, rows, cols] += np.tensordot(g, w, axes=([1], [0]))  # (N, C, HH, WW)
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    rows = slice(i * stride, i * stride + HH)
+                    cols = slice(j * stride, j * stride + WW)
+                    g = dout[n, f, i, j]
+                    dw[f] += g * x_pad[n, :, rows, cols]
+                    dx_pad[n, :, rows, cols] += g * w[f]
     db = dout.sum(axis=(0, 2, 3))
     dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
     return dx, dw, db
@@ -866,6 +870,8 @@ def count_parameters(input_shape, layers):
     for layer in layers:
         size_in = int(np.prod(shape))
         kind = layer["type"]
+        if kind not in ("conv", "pool", "fc"):
+            raise ValueError(f"unknown layer type {kind!r}; valid: 'conv', 'pool', 'fc'")
         if kind == "conv":
             C, H, W = shape
             f, filters = layer["size"], layer["filters"]
@@ -880,8 +886,6 @@ def count_parameters(input_shape, layers):
         elif kind == "fc":
             shape = (layer["units"],)
             params = size_in * layer["units"] + layer["units"]
-        else:
-            raise ValueError(f"unknown layer type {kind!r}; valid: 'conv', 'pool', 'fc'")
         size_out = int(np.prod(shape))
         table["shapes"].append(tuple(int(v) for v in shape))
         table["sizes"].append(size_out)

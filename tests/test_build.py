@@ -193,3 +193,19 @@ def test_unknown_lab_is_a_usage_error():
     completed = subprocess.run([sys.executable, "-m", "autograder", "build", "--check", "--lab", "99"], cwd=ROOT,
                                capture_output=True, text=True)
     assert completed.returncode == 2 and "no lab '99'" in completed.stderr
+
+
+def test_a_solution_that_fails_to_execute_leaves_its_lab_untouched(project_copy):
+    template = project_copy.source / "01_gradient_descent.py"
+    broken = template.read_text().replace("# %% [markdown]\n", "# %%\nraise RuntimeError('boom')\n\n# %% [markdown]\n", 1)
+    template.write_text(broken)
+    student = project_copy.labs / "01_gradient_descent.ipynb"
+    before = student.read_bytes()
+    completed = subprocess.run([sys.executable, "-m", "autograder", "build", "--lab", "1", "--root",
+                                str(project_copy.root)], capture_output=True, text=True)
+    assert completed.returncode == 1
+    assert "RuntimeError: boom" in completed.stderr and "\x1b[" not in completed.stderr  # piped: no colour codes
+    assert student.read_bytes() == before  # nothing of the lab was written
+    check = subprocess.run([sys.executable, "-m", "autograder", "build", "--check", "--lab", "1", "--root",
+                            str(project_copy.root)], capture_output=True, text=True)
+    assert check.returncode == 1 and "labs/01_gradient_descent.ipynb" in check.stdout

@@ -207,11 +207,46 @@ def test_check_command_passes_the_solution_and_explains_the_stub(tmp_path):
     assert "gradient_descent is not implemented yet" in stub.stdout and "0 passed, 1 failed" in stub.stdout
 
 
-def test_usage_errors_and_help():
-    assert dlcv("grade", "/no/such/path").returncode == 2
+def test_check_names_the_cell_with_a_syntax_error_and_the_exercises_that_depend_on_it(tmp_path):
+    nb = solution_notebook("03_softmax")
+    [cell] = [c for c in nb.cells if c.metadata.get("dlcv", {}).get("exercise") == "softmax_jacobian"]
+    cell.source = cell.source.replace("def softmax_jacobian(s):", "def softmax_jacobian(s)", 1)
+    path = tmp_path / "softmax.ipynb"
+    nbformat.write(nb, path)
+    shutil.copytree(ROOT / "labs" / "labkit", tmp_path / "labkit")
+    completed = dlcv("check", str(path))
+    number = nb.cells.index(cell) + 1
+    lines = completed.stdout.splitlines()
+    assert completed.returncode == 1
+    assert lines[0] == f"\N{BALLOT X} cell {number} (exercise softmax_jacobian) has a syntax error at line 1: expected ':'"
+    assert lines[1].strip() == "def softmax_jacobian(s)" and lines[2].strip() == "^"
+    not_run = [line for line in lines if "not run" in line]
+    assert len(not_run) == 2  # its own checks, and softmax_loss's, which call softmax_jacobian
+    assert "checks of softmax_jacobian" in not_run[0] and "checks of softmax_loss" in not_run[1]
+    assert "they use `softmax_jacobian`" in not_run[1] and "NameError" not in completed.stdout
+    assert lines[-1] == "5 passed, 2 failed"
+
+
+def test_usage_errors_and_help(tmp_path):
+    text = tmp_path / "eve_03_softmax.txt"
+    text.write_text("my answers\n")
+    usage_errors = {("grade", "/no/such/path"): "does not exist",
+                    ("grade", str(text), "--lab", "42"): "no lab '42'",
+                    ("check", str(text)): "not a Jupyter notebook (it is a .txt file",
+                    ("check", str(ROOT / "labs" / "03_softmax.ipynb"), "--exercise", "softmaxx"):
+                        "no self-checks of an exercise 'softmaxx'; its exercises are: cross_entropy, ",
+                    ("build", "--check", "--lab", "42"): "no lab '42'"}
+    for args, message in usage_errors.items():
+        completed = dlcv(*args)
+        assert (completed.returncode, message in completed.stderr) == (2, True), (args, completed.stderr)
+    own_codes = {"build": "--check found stale files", "check": "some self-check failed",
+                 "grade": "some files could not be graded"}
     for command in ([], ["build"], ["check"], ["grade"]):
         completed = dlcv(*command, "--help")
         assert completed.returncode == 0 and "exit codes" in completed.stdout
+        if command:
+            assert own_codes[command[0]] in completed.stdout
+            assert [c for c in own_codes if c != command[0] and own_codes[c] in completed.stdout] == []
 
 
 def test_a_notebook_with_any_name_is_graded_for_the_lab_its_metadata_names(tmp_path):
@@ -349,3 +384,30 @@ def test_a_batch_runs_on_any_executor_and_its_sandbox_is_set_up_where_it_grades(
     assert {sub.student: results["score"] for sub, results in outcome.graded} == {"alice": 29, "bob": 23, "carol": 0}
     assert sorted(p.parent.parent.name for p in (tmp_path / "out").glob(f"*/{LAB}/results.json")) == [
         "alice", "bob", "carol"]
+
+
+def test_files_that_cannot_be_graded_say_the_one_right_thing_once(tmp_path):
+    folder, out = tmp_path / "subs", tmp_path / "out"
+    folder.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), folder / "homework.ipynb")
+    (folder / "eve_03_softmax.txt").write_text("my answers: softmax = exp / sum\n")
+    whole = (ROOT / "examples" / "submissions" / "bob_02_linear_models.ipynb").read_text()
+    (folder / "cut_02_linear_models.ipynb").write_text(whole[: len(whole) // 2])
+    completed = dlcv("grade", str(folder), "--out", str(out))
+    assert completed.returncode == 3, completed.stderr
+
+    header = next(csv.reader((out / "gradebook.csv").open()))
+    assert not [h for h in header if h.startswith("unknown_lab")] and header[-1] == "notes"
+    notes = {row["student"]: row["notes"] for row in csv.DictReader((out / "gradebook.csv").open())}
+    assert notes["homework"].startswith("a file of unknown lab not graded: cannot tell which lab this is")
+    assert notes["eve"].startswith("03_softmax not graded: the file is not a Jupyter notebook (it is a .txt file")
+    assert "JSON" not in notes["eve"].replace("notebook JSON", "")
+
+    feedback = (out / "homework" / "unknown_lab" / "feedback.md").read_text()
+    assert feedback.splitlines()[0] == "# Not graded" and "None" not in feedback and "0 / 0" not in feedback
+    cut = json.loads((out / "cut" / "02_linear_models" / "results.json").read_text())
+    assert "its JSON is broken" in cut["reason"] and len(cut["tests"]) > 20
+    assert sum(cut["reason"] in t["output"] for t in cut["tests"]) == 0  # the reason once, not under every test
+    assert (out / "cut" / "02_linear_models" / "feedback.md").read_text().count(cut["reason"]) == 1
+    assert cut["reason"] in completed.stdout  # whole, not cut at a column
+    assert "homework ?" in completed.stdout

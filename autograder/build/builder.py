@@ -105,21 +105,23 @@ def build(project, lab_ids, check=False, force=False, progress=print):
     for lab_id in lab_ids:
         template_path = templates[lab_id]
         notebooks = build_notebooks(template_path, project)
-        _sync_file(project.labs / f"{lab_id}.ipynb", dumps(notebooks.student).encode(), project, report, check)
-
+        student = dumps(notebooks.student).encode()
         solution_path = project.solution_notebooks / f"{lab_id}.ipynb"
         digest = _inputs_digest(project, notebooks.solution, notebooks.topic)
         rel = str(solution_path.relative_to(project.root))
+        executed = None
         if _solution_is_current(solution_path, digest) and not force:
             report.unchanged.append(rel)
             progress(f"{lab_id}: solution notebook is current")
-            continue
-        if check:
+        elif check:
             report.stale.append(rel)
-            continue
-        progress(f"{lab_id}: executing the solution notebook ...")
-        executed = execute_notebook(notebooks.solution, workdir=project.labs)
-        executed.metadata["dlcv"]["inputs_sha256"] = digest
-        executed.metadata["dlcv"]["note"] = _GENERATED_NOTE
-        _sync_file(solution_path, dumps(executed).encode(), project, report, check)
+        else:
+            # Executed before anything of the lab is written: a solution that fails leaves the lab as it was.
+            progress(f"{lab_id}: executing the solution notebook ...")
+            executed = execute_notebook(notebooks.solution, workdir=project.labs)
+            executed.metadata["dlcv"]["inputs_sha256"] = digest
+            executed.metadata["dlcv"]["note"] = _GENERATED_NOTE
+        _sync_file(project.labs / f"{lab_id}.ipynb", student, project, report, check)
+        if executed is not None:
+            _sync_file(solution_path, dumps(executed).encode(), project, report, check)
     return report

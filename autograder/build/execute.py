@@ -2,8 +2,11 @@
 
 import copy
 import os
+import shutil
+import tempfile
 
 from nbclient import NotebookClient
+from traitlets.config import Config
 from nbclient.exceptions import CellExecutionError
 
 # Progress bars print rates and times, which differ on every run; the executed notebooks must not.
@@ -34,14 +37,18 @@ def execute_notebook(nb, workdir, timeout=600):
     executed = copy.deepcopy(nb)
     saved = {key: os.environ.get(key) for key in _REPRODUCIBLE_ENV}
     os.environ.update(_REPRODUCIBLE_ENV)
+    sockets = tempfile.mkdtemp(prefix="dlcv-kernel-")
     try:
+        # IPC sockets in a private folder: the kernel talks to us through files, not unencrypted TCP on loopback
+        config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}})
         client = NotebookClient(executed, timeout=timeout, kernel_name="python3", record_timing=False,
-                                resources={"metadata": {"path": str(workdir)}})
+                                resources={"metadata": {"path": str(workdir)}}, config=config)
         client.execute()
     except CellExecutionError as error:
         lab = nb.metadata.get("dlcv", {}).get("lab", "?")
         raise ExecutionError(f"the solution notebook of {lab} failed to execute:\n{error}") from None
     finally:
+        shutil.rmtree(sockets, ignore_errors=True)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

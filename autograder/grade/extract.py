@@ -63,10 +63,13 @@ def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark some editors add is not an error
     except UnicodeDecodeError:
-        raise NotGradable("the file is not a Jupyter notebook (it is not even text); submit the .ipynb file") from None
+        raise NotGradable(_not_a_notebook("it is not even text")) from None
     try:
         nb = json.loads(text)
     except json.JSONDecodeError as error:
+        if path.suffix.lower() != ".ipynb":  # a .txt or .py file named like a submission is no broken notebook
+            kind = f"a {path.suffix} file" if path.suffix else "a file without the .ipynb extension"
+            raise NotGradable(_not_a_notebook(f"it is {kind} and not notebook JSON")) from None
         raise NotGradable(
             f"the file is not a readable notebook: its JSON is broken at line {error.lineno}, column {error.colno}"
             " (was it cut off or edited by hand?); download it again from JupyterLab and resubmit"
@@ -98,6 +101,10 @@ def _dlcv_metadata(node):
     """``node["metadata"]["dlcv"]`` of a notebook or cell, or {} where it is missing or not a dict (untrusted)."""
     metadata = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
     return metadata.get("dlcv") if isinstance(metadata.get("dlcv"), dict) else {}
+
+
+def _not_a_notebook(why):
+    return f"the file is not a Jupyter notebook ({why}); submit the .ipynb file you worked in"
 
 
 def ipython_to_python(source):

@@ -30,11 +30,15 @@ def results_path(out_dir, student, lab):
 
 
 def feedback_text(results):
-    """A student-facing Markdown summary of one submission's results, exercise by exercise."""
-    lines = [f"# {schema.lab(results) or 'lab'} — {schema.score(results):g} / {schema.max_score(results):g} points",
-             ""]
+    """A student-facing Markdown summary of one submission's results, exercise by exercise.
+
+    A submission that could not be graded gets its reason once and nothing else: there is nothing to list.
+    """
+    lab = schema.lab(results)
     if not schema.is_gradable(results):
-        lines += [f"**This submission could not be graded:** {schema.reason(results)}", ""]
+        title = f"# {lab} — not graded" if lab else "# Not graded"
+        return f"{title}\n\n**This submission could not be graded:** {schema.reason(results)}\n"
+    lines = [f"# {lab} — {schema.score(results):g} / {schema.max_score(results):g} points", ""]
     for name, totals in schema.exercises(results).items():
         lines.append(f"## {name}: {totals['score']:g} / {totals['max_score']:g}")
         for test in schema.tests_of(results, name):
@@ -68,28 +72,37 @@ def read_all_results(out_dir):
 
 
 def gradebook_rows(all_results, exercises_by_lab):
-    """Header and rows of the gradebook: a row per student, a column per exercise, per-lab totals, a total.
+    """Header and rows of the gradebook: a row per student, a column per exercise, per-lab totals, a total, and
+    notes (what could not be graded, and why).
 
     Parameters
     ----------
     all_results : list of (student, lab, results dict)
+        A file whose lab could not be told is listed under a lab that is not in ``exercises_by_lab``: it gets no
+        columns, only a note.
     exercises_by_lab : dict of lab -> list of exercise names (column order)
     """
-    labs = sorted({lab for _, lab, _ in all_results})
+    labs = sorted({lab for _, lab, _ in all_results if lab in exercises_by_lab})
     header = ["student"]
     for lab in labs:
-        header += [f"{lab}:{name}" for name in exercises_by_lab.get(lab, [])] + [f"{lab}:total", f"{lab}:max"]
-    header += ["total", "max"]
-    rows = {}
+        header += [f"{lab}:{name}" for name in exercises_by_lab[lab]] + [f"{lab}:total", f"{lab}:max"]
+    header += ["total", "max", "notes"]
+    rows, notes = {}, {}
     for student, lab, results in all_results:
         row = rows.setdefault(student, {"student": student})
+        if not schema.is_gradable(results):
+            notes.setdefault(student, []).append(f"{lab if lab in labs else 'a file of unknown lab'} not graded: "
+                                                 f"{schema.reason(results)}")
+        if lab not in labs:
+            continue
         for name, totals in schema.exercises(results).items():
             row[f"{lab}:{name}"] = totals.get("score", 0)
         row[f"{lab}:total"] = schema.score(results)
         row[f"{lab}:max"] = schema.max_score(results)
-    for row in rows.values():
+    for student, row in rows.items():
         row["total"] = sum(row.get(f"{lab}:total", 0) for lab in labs)
         row["max"] = sum(row.get(f"{lab}:max", 0) for lab in labs)
+        row["notes"] = "; ".join(notes.get(student, []))
     return header, [rows[s] for s in sorted(rows)]
 
 

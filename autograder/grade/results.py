@@ -14,6 +14,8 @@ accept results files written by older versions or damaged by hand.
 
 from .. import __version__
 
+NOT_GRADED = "not graded: the submission could not be read (the reason is given once, at the top)"
+
 
 def test_result(test, score, status, output):
     """One entry of ``tests`` for the hidden test ``test`` (a :class:`~autograder.grade.spec.TestCase`)."""
@@ -47,7 +49,7 @@ def graded_results(submission, spec, seed, tests, notes, protections):
 
 def not_gradable_results(submission, reason, spec=None, seed=None):
     """Results for a file that could not be graded: zero for every test, with the reason."""
-    tests = [test_result(t, 0, "failed", f"not graded: {reason}") for t in spec.tests] if spec else []
+    tests = [test_result(t, 0, "failed", NOT_GRADED) for t in spec.tests] if spec else []
     return {
         "score": 0, "output": f"This submission could not be graded: {reason}", "visibility": "visible",
         "tests": tests, "seed": seed, "gradable": False, "reason": reason,

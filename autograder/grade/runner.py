@@ -221,7 +221,8 @@ def grade_submission(submission, runtime, limits=Limits(), seed=None, namespaces
     """
     if submission.lab is None or submission.lab not in hidden_spec_paths():
         return not_gradable_results(submission, "cannot tell which lab this is: name the file "
-                                   "<student>_<lab>.ipynb, e.g. jdoe_01_gradient_descent.ipynb")
+                                    "<student>_<lab>.ipynb, e.g. jdoe_01_gradient_descent.ipynb (course staff: or "
+                                    "grade it with --lab)")
     spec = load_spec(submission.lab)
     seed = default_seed(submission.student, submission.lab) if seed is None else int(seed)
     try:

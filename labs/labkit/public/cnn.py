@@ -341,14 +341,15 @@ def _unpool_gradient_by_hand(max_unpool_backward):
 @public_check("count_parameters")
 def _count_a_tiny_network(count_parameters):
     """(1, 8, 8) -> conv 3 filters 3x3 pad 1 -> pool 2 -> fc 10: shapes, sizes, 30 / 0 / 490 parameters"""
-    layers = [{"type": "conv", "filters": 3, "size": 3, "stride": 1, "pad": 1}, {"type": "pool", "size": 2, "stride": 2},
-              {"type": "fc", "units": 10}]
+    layers = [{"type": "conv", "filters": 3, "size": 3, "stride": 1, "pad": 1},
+              {"type": "pool", "size": 2, "stride": 2}, {"type": "fc", "units": 10}]
     call = f"count_parameters((1, 8, 8), {layers})"
     table = count_parameters((1, 8, 8), layers)
     if not isinstance(table, dict):
         raise CheckFailure(f"  call: {call}\n  expected a dict, got {type(table).__name__}")
     expect_equal(sorted(table), ["dense_params", "params", "shapes", "sizes"], f"sorted({call}.keys())")
-    expect_equal([tuple(int(v) for v in s) for s in table["shapes"]], [(3, 8, 8), (3, 4, 4), (10,)], call + "['shapes']")
+    expect_equal([tuple(int(v) for v in s) for s in table["shapes"]], [(3, 8, 8), (3, 4, 4), (10,)],
+                 call + "['shapes']")
     expect_equal([int(v) for v in table["sizes"]], [192, 48, 10], call + "['sizes']")
     expect_equal([int(v) for v in table["params"]], [(3 * 3 * 1 + 1) * 3, 0, 48 * 10 + 10], call + "['params']")
     expect_equal([int(v) for v in table["dense_params"]], [(64 + 1) * 192, 0, 490], call + "['dense_params']")
