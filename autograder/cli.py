@@ -129,7 +129,8 @@ def _cmd_grade(args):
     with tqdm(total=len(submissions), desc="grading", unit="notebook", disable=len(submissions) < 2 or None,
               file=sys.stderr) as bar:
         outcome = grade_batch(submissions, out, jobs=args.jobs, limits=limits, seed=args.seed, force=args.force,
-                              namespaces=not args.no_namespaces, progress=lambda sub, res: bar.update(1))
+                              namespaces=not args.no_namespaces, progress=lambda sub, res: bar.update(1),
+                              html=args.html)
         bar.update(len(outcome.skipped))
     if outcome.skipped:
         print(f"{len(outcome.skipped)} submissions already had results (use --force to regrade)", file=sys.stderr)
@@ -199,6 +200,9 @@ def make_parser():
                        help="processes a worker's private user may run (default 64)")
     grade.add_argument("--output-mb", type=int, default=16, metavar="MB",
                        help="largest file, printed output included, a worker may write, in MiB (default 16)")
+    grade.add_argument("--html", action="store_true",
+                       help="also write feedback.html: the student's notebook with each exercise's results under it, "
+                            "readable offline (about 2 s per submission)")
     grade.add_argument("--no-namespaces", action="store_true",
                        help="do not enter mount, network and IPC namespaces, even as root: the worker then has the "
                             "network, the machine's /tmp and /proc, and can read every file its user may (the "

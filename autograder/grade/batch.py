@@ -77,7 +77,7 @@ def run_task(task):
 
 
 def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), seed=None, force=False,
-                namespaces=True, progress=None):
+                namespaces=True, progress=None, html=False):
     """Grade ``submissions`` into ``out_dir``; each results.json is written as soon as it is ready.
 
     Parameters
@@ -97,6 +97,8 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
         Use namespaces, hidden paths and a private user when running as root.
     progress : callable, optional
         Called with (submission, results) after each one, e.g. to advance a progress bar.
+    html : bool
+        Also write ``feedback.html`` (the notebook with the results under each exercise; about 2 s each).
 
     Returns
     -------
@@ -123,7 +125,7 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
         for future in as_completed(futures):
             sub = futures[future]
             results = future.result()
-            report.write_results(out_dir, *sub.key, results)
+            report.write_results(out_dir, *sub.key, results, html_from=sub.path if html else None)
             outcome.graded.append((sub, results))
             if progress:
                 progress(sub, results)

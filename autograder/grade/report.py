@@ -51,10 +51,16 @@ def feedback_text(results):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_results(out_dir, student, lab, results):
-    """Write one submission's ``results.json`` and its student-facing ``feedback.md``; returns the results path."""
+def write_results(out_dir, student, lab, results, html_from=None):
+    """Write one submission's ``results.json`` and its student-facing ``feedback.md``, and with ``html_from`` (the
+    submitted notebook's path) also ``feedback.html``; returns the results path. The results file comes last:
+    once it exists, the rest is there too (a rerun skips submissions that have one)."""
     path = results_path(out_dir, student, lab)
     atomic_write(path.with_name("feedback.md"), feedback_text(results))
+    if html_from is not None:
+        from .feedback_html import feedback_html
+
+        atomic_write(path.with_name("feedback.html"), feedback_html(results, html_from))
     atomic_write(path, json.dumps(results, indent=2, sort_keys=True, allow_nan=False) + "\n")
     return path
 
