@@ -184,7 +184,7 @@ check("linear_autoencoder_loss", linear_autoencoder_loss)
 
 # %%
 K_LINEAR = 4
-linear_params, linear_losses = fit_linear_autoencoder(X_train, K_LINEAR, steps=1000, lr=0.05, seed=0)
+linear_params, linear_losses = fit_linear_autoencoder(X_train, K_LINEAR, steps=2000, lr=0.05, seed=0)
 mean_k, components_k, _ = pca_fit(X_train, K_LINEAR)
 pca_error = np.mean((pca_reconstruct(X_train, mean_k, components_k) - X_train) ** 2)
 linear_error, _ = linear_autoencoder_loss(linear_params, X_train)
@@ -227,9 +227,10 @@ show_digits([linear_params["W2"] / np.abs(linear_params["W2"]).max(axis=1, keepd
 
 # %% [markdown]
 # (The spikes in the curve are Adam's: near a minimum its gradient estimates become tiny and the normalised steps
-# overshoot now and then; the loss recovers within a few dozen steps.) The two bases span the same
+# overshoot now and then; the loss recovers within a few dozen steps, and the trainer's last fifth at a tenth of
+# the rate lets it settle.) The two bases span the same
 # four-dimensional space (angles far below 1°) and reconstruct the digits equally well, yet the decoder's vectors
-# are neither orthogonal nor of unit length, and they do not look like PCA's directions. Explain why training
+# are not of unit length, not exactly orthogonal, and they do not look like PCA's directions. Explain why training
 # cannot single out PCA's basis, what *is* determined by the loss, and how you could recover PCA's ordered
 # orthonormal directions from the trained $W_2$.
 
@@ -553,10 +554,10 @@ check("upsampling_weights", upsampling_weights)
 # %%
 photo = load_sample_image("china.jpg")[40:232, 140:396]  # a 192 x 256 crop, greyscale
 medium = photo.reshape(48, 4, 64, 4).mean(axis=(1, 3))[None, None]  # (1, 1, 48, 64)
-pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
-pooled, _ = max_pool_forward_naive(medium, pool_param)  # (1, 1, 24, 32)
+pooling = dict(pool_height=2, pool_width=2, stride=2)
+pooled, _ = max_pool_forward_naive(medium, pooling)  # (1, 1, 24, 32)
 panels = {"original, 48 × 64": medium, "max-pooled, 24 × 32": pooled,
-          "max unpooling (switches)": max_unpool_forward(pooled, max_pool_switches(medium, pool_param), (48, 64))[0]}
+          "max unpooling (switches)": max_unpool_forward(pooled, max_pool_switches(medium, pooling), (48, 64))[0]}
 for kind in ("nearest", "bed_of_nails", "bilinear"):
     w_up, param_up = upsampling_weights(kind, 2, 1)
     panels[f"transposed conv: {kind}"], _ = conv_transpose_forward(pooled, w_up, np.zeros(1), param_up)

@@ -20,8 +20,10 @@ student over 2,000 seeds (``tests/test_lab08_autoencoders.py`` repeats it over 3
 * ``ANGLE_ATOL = 1e-5`` degrees: ``arccos`` is flat at 1, so a cosine that is 1 up to rounding (1e-16) gives an
   angle of about 1e-6 degrees; any error of substance (radians, no orthonormalisation) is off by degrees.
 * ``FIT_MAX_ANGLE = 1`` degree and ``FIT_ERROR_RATIO = 0.01``: the lab's claims for the linear autoencoder. On the
-  test's data (two strong directions, variances at least 16 times those of the rest) 600 Adam steps of the
-  reference reach a largest angle of at most 0.05 degrees and an error within 1e-5 of PCA's over 2,000 seeds.
+  test's data (two strong directions, variances at least 11 times those of the rest) the given trainer's 2,000
+  Adam steps (the last fifth at a tenth of the rate) reach a largest angle of MEASURED_ANGLE degrees and an error
+  within MEASURED_RATIO of PCA's over 2,000 seeds. (With a constant rate, Adam's occasional overshoots near the
+  minimum left single seeds at 0.5 degrees and 16 %: the reason for the trainer's gentler end.)
 
 A backward pass receives the cache its forward docstring documents, built by the reference's forward pass, so a
 wrong forward pass costs the forward tests only. The autoencoders' losses run the student's own code; numeric
@@ -45,7 +47,7 @@ PCA_ATOL = 1e-7
 ANGLE_ATOL = 1e-5
 FIT_MAX_ANGLE = 1.0
 FIT_ERROR_RATIO = 0.01
-FIT_STEPS, FIT_LR = 1000, 0.03
+FIT_STEPS, FIT_LR = 2000, 0.05
 
 spec = Spec("08_autoencoders", {
     "pca": "PCA by the SVD",

@@ -313,7 +313,7 @@ def test_linear_autoencoder_on_digits_spans_pcas_subspace():
     from sklearn.datasets import load_digits
 
     X = load_digits().data / 16.0
-    params, losses = ae.fit_linear_autoencoder(X, 4, steps=1000, lr=0.05, seed=0)
+    params, losses = ae.fit_linear_autoencoder(X, 4, steps=2000, lr=0.05, seed=0)
     sk = PCA(n_components=4).fit(X)
     angles = scipy.linalg.subspace_angles(params["W2"].T, sk.components_.T)
     assert np.degrees(angles).max() < 1.0
