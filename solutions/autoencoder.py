@@ -565,9 +565,8 @@ def conv_matrix(w, conv_param, input_shape):
         ``H'`` and ``W'`` are the convolution's output size.
     """
     ### BEGIN SOLUTION
-    C, H, W = input_shape
-    D = C * H * W
-    unit_images = np.eye(D).reshape(D, C, H, W)
+    D = int(np.prod(input_shape))  # the number of pixels C * H * W
+    unit_images = np.eye(D).reshape(D, *input_shape)
     out, _ = conv_forward_fast(unit_images, w, np.zeros(w.shape[0]), conv_param)
     M = out.reshape(D, -1).T
     return M

@@ -43,14 +43,24 @@ X_PCA = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.5], [0.0, -0.5]]) + np.array(
 PCA_CALL = "pca_fit(X, {k}) for X = [[4, -2], [2, -2], [3, -1.5], [3, -2.5]]"
 
 
+# four points in 3-D around (1, 2, 3): spread 2 along d1 = (0.6, 0.8, 0) and 1 along d2 = (0, 0, 1); the third
+# direction is (0.8, -0.6, 0). V^T is not symmetric here, so its rows and its columns differ.
+D1, D2 = np.array([0.6, 0.8, 0.0]), np.array([0.0, 0.0, 1.0])
+X_PCA_3D = np.array([2 * D1, -2 * D1, D2, -D2]) + np.array([1.0, 2.0, 3.0])
+PCA_CALL_3D = ("pca_fit(X, {k}) for X = (1, 2, 3) + [2 d1, -2 d1, d2, -d2], d1 = (0.6, 0.8, 0), d2 = (0, 0, 1)")
+
+
 @public_check("pca_fit")
 def _pca_axes(pca_fit):
-    """four points spread along x (variance 2/3) and less along y (1/6), around the mean (3, -2)"""
-    for k, components, variances in ((1, [[1.0], [0.0]], [2 / 3]), (2, [[1.0, 0.0], [0.0, 1.0]], [2 / 3, 1 / 6])):
-        call = PCA_CALL.format(k=k)
-        mean, got_components, got_variances = _tuple(pca_fit(X_PCA.copy(), k), ("mean", "components", "variances"),
-                                                      call)
-        expect_close(mean, [3.0, -2.0], call + "  [mean]")
+    """points spread along x (variance 2/3) and less along y (1/6); then along (0.6, 0.8, 0) and (0, 0, 1) in 3-D"""
+    cases = [(X_PCA, PCA_CALL, 1, [3.0, -2.0], [[1.0], [0.0]], [2 / 3]),
+             (X_PCA, PCA_CALL, 2, [3.0, -2.0], [[1.0, 0.0], [0.0, 1.0]], [2 / 3, 1 / 6]),
+             (X_PCA_3D, PCA_CALL_3D, 1, [1.0, 2.0, 3.0], D1[:, None], [8 / 3]),
+             (X_PCA_3D, PCA_CALL_3D, 2, [1.0, 2.0, 3.0], np.stack([D1, D2], axis=1), [8 / 3, 2 / 3])]
+    for X, call_text, k, mean_expected, components, variances in cases:
+        call = call_text.format(k=k)
+        mean, got_components, got_variances = _tuple(pca_fit(X.copy(), k), ("mean", "components", "variances"), call)
+        expect_close(mean, mean_expected, call + "  [mean]")
         _up_to_sign(got_components, components, call + "  [components]")
         expect_close(got_variances, variances, call + "  [variances: S**2 / (N - 1)]")
 
