@@ -165,7 +165,7 @@ print(f"best degree by validation error: {degrees[int(np.argmin(errors_by_degree
 # freedom (higher degree) or less (larger λ)? Where would you stop, and why can the training error never tell
 # you?
 
-# %% [markdown] answer="overfitting" points=2
+# %% [markdown] answer="overfitting_explained" points=2
 # The training error can only go down as the degree grows (each model contains the smaller ones) and reaches 0 at
 # degree 9, where the polynomial interpolates the ten points. The validation error first drops (degree 0 cannot
 # even follow the slope), is lowest for the line or a low degree, about the noise variance, and then grows by
@@ -499,7 +499,7 @@ for ax, label in zip(axes[0], y_all_digits[:8]):
 fig.tight_layout()
 plt.show()
 
-# %% [markdown] answer="augmentation" points=2
+# %% [markdown] answer="augmentation_explained" points=2
 # Small shifts (crops with a padding of one pixel) and a little noise keep a digit what it is: handwriting is
 # placed a bit differently every time and scanners add noise. Mirroring does not: a flipped 2, 3, 4, 5, 7 or 9 is
 # not a digit at all (or looks like another symbol), and a flipped 6 is not a 6, so flips would teach the network
@@ -821,7 +821,7 @@ plt.show()
 # Why does an ensemble beat its own members? Which of the three kinds gave the most diverse members here, and what
 # does a snapshot ensemble save compared to the other two? How is dropout related to bagging?
 
-# %% [markdown] answer="ensembles" points=2
+# %% [markdown] answer="ensembles_explained" points=2
 # The members make partly different mistakes; averaging their probabilities lets the members that are right (and
 # confident) outvote those that are wrong, so the errors they do not share cancel out, and only those they share
 # remain (the notes' worst case). Bagging gives the most diverse but also the weakest members: each sees only
