@@ -15,8 +15,8 @@ Tolerances
 import numpy as np
 
 import solutions.linear_models as ref
-from autograder.grade.spec import (FnRef, Spec, TestFailure, as_array, expect_close, expect_gradient, expect_labels,
-                                   expect_tuple, kind_of, local_fn, numeric_gradient)
+from autograder.grade.spec import (FnRef, Spec, TestFailure, as_array, count, expect_close, expect_gradient,
+                                   expect_labels, expect_tuple, kind_of, local_fn, numeric_gradient)
 
 spec = Spec("02_linear_models", {
     "least_squares": "least squares in closed form",
@@ -189,7 +189,7 @@ def _perceptron_runs(rng, student, cases):
         lr = float(rng.choice([1.0, rng.uniform(0.05, 0.5)]))
         got = expect_tuple(student.perceptron_train(X, y, lr, epochs), ("w", "b"), "perceptron_train")
         w, b = ref.perceptron_train(X, y, lr, epochs)
-        what = f"after {epochs} epoch{'s' if epochs > 1 else ''} on {n} sample{'s' if n > 1 else ''}"
+        what = f"after {count(epochs, 'epoch')} on {count(n, 'sample')}"
         expect_close(got[0], w, f"w {what}", rtol=EXACT, atol=1e-12)
         expect_close(got[1], b, f"b {what}", rtol=EXACT, atol=1e-12, allow_scalar=True)
 
@@ -223,7 +223,7 @@ def _adaline_runs(rng, student, normalized, cases):
         lr = float(rng.uniform(0.2, 1.5)) if normalized else float(rng.uniform(0.01, 0.05))
         got = expect_tuple(student.adaline_train(X, y, lr, epochs, normalized=normalized), ("w", "b"), "adaline_train")
         w, b = ref.adaline_train(X, y, lr, epochs, normalized=normalized)
-        what = f"after {epochs} epoch{'s' if epochs > 1 else ''} on {n} sample{'s' if n > 1 else ''}"
+        what = f"after {count(epochs, 'epoch')} on {count(n, 'sample')}"
         expect_close(got[0], w, f"w {what}", rtol=EXACT, atol=1e-12)
         expect_close(got[1], b, f"b {what}", rtol=EXACT, atol=1e-12, allow_scalar=True)
 

@@ -21,7 +21,7 @@ Tolerances
 import numpy as np
 
 import solutions.softmax as ref
-from autograder.grade.spec import (Spec, expect_close, expect_gradient, expect_labels, expect_tuple,
+from autograder.grade.spec import (Spec, count, expect_close, expect_gradient, expect_labels, expect_tuple,
                                    numeric_gradient)
 
 spec = Spec("03_softmax", {
@@ -83,7 +83,7 @@ def one_hot_of_random_labels(rng, student):
     for n in _sizes(rng, 2, 20):
         classes = int(rng.integers(2, 11))
         y = _labels(rng, n, classes)
-        expect_close(student.one_hot(y, classes), ref.one_hot(y, classes), f"one_hot of {n} labels")
+        expect_close(student.one_hot(y, classes), ref.one_hot(y, classes), f"one_hot of {count(n, 'label')}")
 
 
 @spec.test("one_hot")
@@ -163,7 +163,7 @@ def cross_entropy_of_random_predictions(rng, student):
         classes = int(rng.integers(2, 11))
         probs = rng.dirichlet(np.full(classes, 2.0), size=n)
         y = _labels(rng, n, classes)
-        expect_close(student.cross_entropy(probs, y), ref.cross_entropy(probs, y), f"the loss of {n} samples",
+        expect_close(student.cross_entropy(probs, y), ref.cross_entropy(probs, y), f"the loss of {count(n, 'sample')}",
                      allow_scalar=True)
 
 
@@ -198,7 +198,7 @@ def loss_of_random_scores(rng, student):
         scores = rng.normal(scale=3, size=(n, int(rng.integers(2, 11))))
         y = _labels(rng, n, scores.shape[1])
         loss, _ = _softmax_loss_result(student, scores, y)
-        expect_close(loss, ref.softmax_loss(scores, y)[0], f"the loss of {n} samples", allow_scalar=True)
+        expect_close(loss, ref.softmax_loss(scores, y)[0], f"the loss of {count(n, 'sample')}", allow_scalar=True)
 
 
 @spec.test("softmax_loss", points=2)
@@ -209,7 +209,7 @@ def dscores_of_random_scores(rng, student):
         y = _labels(rng, n, scores.shape[1])
         _, dscores = _softmax_loss_result(student, scores, y)
         numeric = numeric_gradient(lambda s: ref.softmax_loss(s, y)[0], scores)
-        _expect_gradient(dscores, ref.softmax_loss(scores, y)[1], numeric, f"dscores for {n} samples")
+        _expect_gradient(dscores, ref.softmax_loss(scores, y)[1], numeric, f"dscores for {count(n, 'sample')}")
 
 
 @spec.test("softmax_loss")
@@ -220,8 +220,8 @@ def loss_and_dscores_at_extreme_logits(rng, student):
         y = _labels(rng, n, scores.shape[1])
         loss, dscores = _softmax_loss_result(student, scores, y)
         want_loss, want_dscores = ref.softmax_loss(scores, y)
-        expect_close(loss, want_loss, f"the loss of {n} samples with logits around +-1e4", allow_scalar=True)
-        expect_close(dscores, want_dscores, f"dscores of {n} samples with logits around +-1e4")
+        expect_close(loss, want_loss, f"the loss of {count(n, 'sample')} with logits around +-1e4", allow_scalar=True)
+        expect_close(dscores, want_dscores, f"dscores of {count(n, 'sample')} with logits around +-1e4")
 
 
 # ------------------------------------------------------------------------------------------ linear_softmax_loss
@@ -242,7 +242,7 @@ def loss_without_regularisation(rng, student):
     for n in _sizes(rng, 2, 12):
         W, b, X, y = _classifier_inputs(rng, n)
         loss = _linear_result(student, W, b, X, y, 0.0)[0]
-        expect_close(loss, ref.linear_softmax_loss(W, b, X, y, 0.0)[0], f"the loss of {n} samples (reg = 0)",
+        expect_close(loss, ref.linear_softmax_loss(W, b, X, y, 0.0)[0], f"the loss of {count(n, 'sample')} (reg = 0)",
                      allow_scalar=True)
 
 
@@ -253,7 +253,7 @@ def loss_with_regularisation(rng, student):
         W, b, X, y = _classifier_inputs(rng, n)
         reg = _random_reg(rng)
         loss = _linear_result(student, W, b, X, y, reg)[0]
-        expect_close(loss, ref.linear_softmax_loss(W, b, X, y, reg)[0], f"the loss of {n} samples (reg > 0)",
+        expect_close(loss, ref.linear_softmax_loss(W, b, X, y, reg)[0], f"the loss of {count(n, 'sample')} (reg > 0)",
                      allow_scalar=True)
 
 
@@ -264,7 +264,7 @@ def _dW_test(rng, student, reg_of):
         dW = _linear_result(student, W, b, X, y, reg)[1]
         numeric = numeric_gradient(lambda w: ref.linear_softmax_loss(w, b, X, y, reg)[0], W)
         label = "reg = 0" if reg == 0 else "reg > 0"
-        _expect_gradient(dW, ref.linear_softmax_loss(W, b, X, y, reg)[1], numeric, f"dW for {n} samples ({label})")
+        _expect_gradient(dW, ref.linear_softmax_loss(W, b, X, y, reg)[1], numeric, f"dW for {count(n, 'sample')} ({label})")
 
 
 @spec.test("linear_softmax_loss")
@@ -287,7 +287,7 @@ def db_against_numeric_gradient(rng, student):
         db = _linear_result(student, W, b, X, y, reg)[2]
         numeric = numeric_gradient(lambda v: ref.linear_softmax_loss(W, v, X, y, reg)[0], b)
         label = "reg = 0" if reg == 0 else "reg > 0"
-        _expect_gradient(db, ref.linear_softmax_loss(W, b, X, y, reg)[2], numeric, f"db for {n} samples ({label})")
+        _expect_gradient(db, ref.linear_softmax_loss(W, b, X, y, reg)[2], numeric, f"db for {count(n, 'sample')} ({label})")
 
 
 # ----------------------------------------------------------------------------------------------- linear_predict
@@ -298,7 +298,7 @@ def predictions_on_random_data(rng, student):
     """linear_predict on random classifiers and samples, N = 1 included"""
     for n in _sizes(rng, 2, 30):
         W, b, X, _ = _classifier_inputs(rng, n)
-        expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X), f"the labels of {n} samples")
+        expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X), f"the labels of {count(n, 'sample')}")
 
 
 @spec.test("linear_predict")
@@ -312,4 +312,4 @@ def ties_go_to_the_smallest_class(rng, student):
     b[[first, second]] = 5.0
     X = rng.normal(size=(n, d))
     expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X),
-                  f"the labels of {n} samples with tied scores")
+                  f"the labels of {count(n, 'sample')} with tied scores")

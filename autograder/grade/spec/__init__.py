@@ -24,7 +24,7 @@ test functions            :class:`FnRef`, :func:`local_fn`; :class:`Unsupported`
                           could not send)
 values (``expect``)       :func:`as_array`, :func:`expect_close`, :func:`expect_equal`,
                           :func:`expect_labels`, :func:`expect_tuple`, :func:`expect_gradient`,
-                          :func:`kind_of`
+                          :func:`kind_of`, :func:`count` (a number and its noun)
 numerics (``numeric``)    :data:`H`, :func:`numeric_gradient`, :func:`numeric_elementwise_gradient`,
                           :func:`numeric_input_gradients`, :func:`rel_error`
 layers (``layers``)       :func:`call_forward`, :func:`call_backward`
@@ -36,12 +36,12 @@ Tolerances are not part of the vocabulary: each spec writes its own, with how it
 from ...worker import testfns
 from ...worker.protocol import FnRef, Unsupported
 from .core import Spec, StudentCodeError, TestCase, TestFailure
-from .expect import as_array, expect_close, expect_equal, expect_gradient, expect_labels, expect_tuple, kind_of
+from .expect import as_array, count, expect_close, expect_equal, expect_gradient, expect_labels, expect_tuple, kind_of
 from .layers import call_backward, call_forward
 from .numeric import H, numeric_elementwise_gradient, numeric_gradient, numeric_input_gradients, rel_error
 
 __all__ = ["FnRef", "H", "Spec", "StudentCodeError", "TestCase", "TestFailure", "Unsupported", "as_array",
-           "call_backward", "call_forward", "expect_close", "expect_equal", "expect_gradient", "expect_labels",
+           "call_backward", "call_forward", "count", "expect_close", "expect_equal", "expect_gradient", "expect_labels",
            "expect_tuple", "kind_of", "local_fn", "numeric_elementwise_gradient", "numeric_gradient",
            "numeric_input_gradients", "rel_error"]
 

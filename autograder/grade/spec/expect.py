@@ -9,6 +9,11 @@ from .core import TestFailure
 from .numeric import H, rel_error
 
 
+def count(n, noun, plural=None):
+    """``"1 sample"``, ``"5 samples"``: a number with its noun, for messages that read well in the singular."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def kind_of(value):
     """The type name of a decoded value, for messages (a value the worker could not send keeps its own name)."""
     return value.type_name if isinstance(value, Unsupported) else type(value).__name__
@@ -66,9 +71,10 @@ def expect_close(got, expected, what, rtol=1e-7, atol=1e-10, allow_scalar=False)
     if np.any(error > allowed):
         worst = np.unravel_index(np.argmax(error - allowed), error.shape) if error.ndim else ()
         where = f" at index {tuple(int(i) for i in worst)}" if worst else ""
-        count = int(np.sum(error > allowed))
+        wrong = int(np.sum(error > allowed))
         raise TestFailure(
-            f"{what} is wrong in {count} of {error.size} entries; the largest error is {error[worst]:.3g}{where}"
+            f"{what} is wrong in {wrong} of {count(error.size, 'entry', 'entries')}; the largest error is"
+            f" {error[worst]:.3g}{where}"
             f" (allowed: {atol:g} + {rtol:g}·|expected|)"
         )
 
@@ -121,7 +127,7 @@ def expect_labels(got, expected, what):
     _expect_shape(got, expected.shape, what)
     wrong = int(np.sum(got != expected))
     if wrong:
-        raise TestFailure(f"{what} is wrong in {wrong} of {expected.size} entries")
+        raise TestFailure(f"{what} is wrong in {wrong} of {count(expected.size, 'entry', 'entries')}")
 
 
 def expect_tuple(got, names, call):
