@@ -1,6 +1,7 @@
 """Shared helpers of the test suite: grade a notebook in-process, swap a function's code in a notebook."""
 
 import ast
+import re
 import copy
 import os
 import sys
@@ -8,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 from autograder.sandbox import paths_to_expose, paths_to_hide
 from autograder.grade.runner import grade_submission
@@ -106,3 +108,54 @@ def assert_wrong_answer_scores(lab, full, wrong_answer, tmp_path):
     results = grade_notebook(replace_function(solution_notebook(lab), name, source), lab, tmp_path)
     assert exercise_scores(results) == {**full, **expected}
     assert all(failed_tests(results).values())
+
+
+# ------------------------------------------------------------------ feedback reveals no hidden input
+
+NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def numbers_in(value):
+    """Every number inside ``value`` (arrays, scalars, lists, dicts and their keys, a FnRef's parameters)."""
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in numbers_in(v)] + [n for k in value for n in numbers_in(k)]
+    if isinstance(value, (list, tuple)):
+        return [n for v in value for n in numbers_in(v)]
+    if hasattr(value, "params"):
+        return numbers_in(value.params)
+    array = np.asarray(value)
+    return [float(x) for x in array.ravel()] if array.dtype.kind in "fiu" else []
+
+
+def significant_digits(token):
+    return len(token.lower().split("e")[0].lstrip("+-").replace(".", "").lstrip("0"))
+
+
+def assert_feedback_reveals_no_hidden_values(lab, reference, function_names, wrong_answer, tmp_path, monkeypatch):
+    """Grade ``wrong_answer`` while recording every number sent to the student's code and every number the
+    reference's ``function_names`` compute; no failure message may contain one of them to 4 significant digits."""
+    from autograder.grade import runner
+
+    secrets = []
+    real_call = runner._Session.call
+
+    def recording_call(self, name, args, kwargs, timeout, **options):
+        secrets.extend(numbers_in(list(args)) + numbers_in(kwargs))
+        return real_call(self, name, args, kwargs, timeout, **options)
+
+    monkeypatch.setattr(runner._Session, "call", recording_call)
+    for fn_name in function_names:
+        def recording(*args, _real=getattr(reference, fn_name), **kwargs):
+            result = _real(*args, **kwargs)
+            secrets.extend(numbers_in(result))
+            return result
+
+        monkeypatch.setattr(reference, fn_name, recording)
+
+    name, source, _ = wrong_answer
+    messages = failed_tests(grade_notebook(replace_function(solution_notebook(lab), name, source), lab, tmp_path))
+    assert messages and secrets
+    secret_texts = {f"{s:.4g}" for s in secrets if np.isfinite(s) and s != int(s)}
+    for message in messages.values():
+        long_numbers = [t for t in NUMBER.findall(message) if significant_digits(t) >= 4]
+        assert not [t for t in long_numbers if f"{float(t):.4g}" in secret_texts], message

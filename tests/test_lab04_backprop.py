@@ -1,13 +1,11 @@
 """Lab 4 graded end to end: the solution scores full marks, the stub zero, realistic mistakes lose exactly the
 points of the properties they break (including what they break downstream: the MLP runs the student's layers)."""
 
-import numpy as np
 import pytest
 
 import solutions.layers as ref
-import test_feedback as feedback
-from autograder.grade import runner
 from helpers import (
+    assert_feedback_reveals_no_hidden_values,
     assert_solution_scores_full_marks,
     assert_stub_scores_zero,
     assert_wrong_answer_scores,
@@ -206,31 +204,9 @@ FEEDBACK_CASES = ["db_summed_over_the_wrong_axis", "graph_forgets_the_minus_of_c
 
 @pytest.mark.parametrize("case", FEEDBACK_CASES)
 def test_failure_messages_reveal_no_hidden_input_or_reference_value(case, tmp_path, monkeypatch):
-    """Every number sent to the student's code or computed by the reference is recorded; no failure message may
-    contain one of them to 4 significant digits (as in test_feedback.py for Lab 1)."""
-    secrets = []
-    real_call = runner._Session.call
-
-    def recording_call(self, name, args, kwargs, timeout, **options):
-        secrets.extend(feedback._numbers(list(args)) + feedback._numbers(kwargs))
-        return real_call(self, name, args, kwargs, timeout, **options)
-
-    monkeypatch.setattr(runner._Session, "call", recording_call)
-    for fn_name in GRADED_REFERENCE_FUNCTIONS:
-        def recording(*args, _real=getattr(ref, fn_name), **kwargs):
-            result = _real(*args, **kwargs)
-            secrets.extend(feedback._numbers(result))
-            return result
-
-        monkeypatch.setattr(ref, fn_name, recording)
-
-    name, source, _ = WRONG_ANSWERS[case]
-    messages = failed_tests(grade_notebook(replace_function(solution_notebook(LAB), name, source), LAB, tmp_path))
-    assert messages and secrets
-    secret_texts = {f"{s:.4g}" for s in secrets if np.isfinite(s) and s != int(s)}
-    for message in messages.values():
-        long_numbers = [t for t in feedback.NUMBER.findall(message) if feedback._significant(t) >= 4]
-        assert not [t for t in long_numbers if f"{float(t):.4g}" in secret_texts], message
+    """No failure message contains a number sent to the student's code or computed by the reference."""
+    assert_feedback_reveals_no_hidden_values(LAB, ref, GRADED_REFERENCE_FUNCTIONS, WRONG_ANSWERS[case], tmp_path,
+                                             monkeypatch)
 
 
 # ------------------------------------------------------------------------------------------ public self-checks
