@@ -80,6 +80,36 @@ def _cmd_check(args):
         return EXIT_USAGE
 
 
+_EXPORT_CODES = """exit codes:
+  0  written
+  1  a lab could not be exported (the message says which and why; nothing of it is written)
+  2  usage error: an unknown --lab, DIR is a file, or no instructor's repository here"""
+
+
+def _cmd_export(args):
+    import importlib
+
+    from .export import ExportError
+    from .project import find_project, select_labs
+
+    project = find_project(args.root)
+    labs = select_labs(list(project.templates()), args.lab)
+    out = Path(args.dir)
+    if out.exists() and not out.is_dir():
+        print(f"dlcv {args.command}: {out} is a file; give a folder (it is created if missing)", file=sys.stderr)
+        return EXIT_USAGE
+    tool = getattr(args, "tool", "release")
+    exporter = importlib.import_module(f".export.{tool}", __package__)
+    try:
+        written = exporter.export(project, out, labs)
+    except ExportError as error:
+        print(f"dlcv {args.command}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def _format_summary(rows):
     """The table printed after grading; each reason for a file that could not be graded follows it, whole."""
     from .grade import results as schema
@@ -209,7 +239,37 @@ def make_parser():
                             "instructor's repository included); the private user id (as root) and the resource "
                             "limits stay. For debugging only")
     grade.set_defaults(run=_cmd_grade)
+    export = commands.add_parser(
+        "export", help="write an nbgrader course, otter-grader master notebooks or a Gradescope autograder",
+        description="Write what a course tool expects, so its own commands work end to end while the grade is still "
+                    "decided by dlcv's sandboxed grader.",
+        epilog=_EXPORT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    tools = export.add_subparsers(dest="tool", required=True, metavar="TOOL")
+    for tool, summary in _EXPORT_TOOLS.items():
+        sub = tools.add_parser(tool, help=summary, description=summary, epilog=_EXPORT_CODES,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        _export_arguments(sub)
+    release = commands.add_parser(
+        "release", help="write exactly what students get: notebooks, labkit, requirements, a README",
+        description="Write the student release: the student notebooks, labkit/, environment.yml, requirements.txt "
+                    "and a short README, and nothing else (no solution, no hidden test).",
+        epilog=_EXPORT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _export_arguments(release)
     return parser
+
+
+_EXPORT_TOOLS = {
+    "nbgrader": "an nbgrader course: nbgrader_config.py and source/<lab>/<lab>.ipynb; autograde runs dlcv's grader",
+    "otter": "otter-assign master notebooks, DIR/<lab>/<lab>.ipynb; otter run grades with dlcv's grader",
+    "gradescope": "a Gradescope autograder zip per lab (setup.sh, run_autograder) that grades with dlcv",
+}
+
+
+def _export_arguments(parser):
+    parser.add_argument("dir", metavar="DIR", help="output folder (created if missing)")
+    parser.add_argument("--lab", action="append", metavar="N", help="only this lab (number or id); repeatable")
+    parser.add_argument("--root", metavar="DIR", help="the instructor's repository (default: found upward from .)")
+    parser.set_defaults(run=_cmd_export)
 
 
 def main(argv=None):
