@@ -97,15 +97,17 @@ check("gradient_descent", gradient_descent)
 
 trajectory = gradient_descent(df, x0=3.0, lr=0.1)
 print(f"{len(trajectory) - 1} steps, ending at x = {trajectory[-1]:.2e}, f(x) = {f(trajectory[-1]):.2e}")
-plot_function(f, (-3.5, 3.5), points=trajectory[:15])
-plt.title("The first 15 points of GD on f(x) = x², lr = 0.1")
+plot_function(f, (-3.5, 3.5), points=trajectory[:15], ylabel="f(x) = x²",
+              title="The first 15 points of GD on f(x) = x², lr = 0.1")
 plt.show()
 
 # %% [markdown]
 # ## 4. How large a step?
 #
 # Run gradient descent on $f(x) = x^2$ from $x_0 = 1$ with each learning rate $\eta \in \{0.01, 0.1, 1, 100,
-# 1000\}$ and plot $f(x_t)$ against $t$ on a logarithmic axis.
+# 1000\}$. The runs differ by more than 150 orders of magnitude, so they get two plots: the point $x_t$ itself
+# for the three small rates (a linear axis, where a run that bounces between two points shows as a zigzag), and
+# $f(x_t)$ on a logarithmic axis for the two large ones.
 
 # %%
 LEARNING_RATES = (0.01, 0.1, 1.0, 100.0, 1000.0)
@@ -113,8 +115,18 @@ LEARNING_RATES = (0.01, 0.1, 1.0, 100.0, 1000.0)
 runs = {}
 with np.errstate(over="ignore", invalid="ignore"):
     for lr in LEARNING_RATES:
-        runs[f"lr = {lr:g}"] = f(gradient_descent(df, x0=1.0, lr=lr, max_steps=25))
-plot_curves(runs, ylabel="f(x_t)", title="GD on f(x) = x² for five learning rates", logy=True)
+        runs[lr] = gradient_descent(df, x0=1.0, lr=lr, max_steps=25)
+fig, (ax_small, ax_large) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+plot_curves({f"lr = {lr:g}": runs[lr] for lr in LEARNING_RATES if lr <= 1}, ylabel="x_t",
+            title="lr = 0.01, 0.1, 1: the point x_t", ax=ax_small)
+ax_small.axhline(0, color="grey", linewidth=0.8)
+plot_curves({f"lr = {lr:g}": f(runs[lr]) for lr in LEARNING_RATES if lr > 1}, ylabel="f(x_t), log scale",
+            title="lr = 100, 1000: the loss f(x_t)", logy=True, ax=ax_large)
+for ax, colours in ((ax_small, ("tab:blue", "tab:orange", "tab:green")), (ax_large, ("tab:red", "tab:purple"))):
+    for line, colour in zip(ax.get_lines(), colours):  # each rate keeps one colour across the two plots
+        line.set_color(colour)
+    ax.legend(loc="upper center", ncol=3)
+ax_small.set_ylim(-1.2, 1.5)  # room for the legend above the curves
 plt.show()
 
 # %% [markdown]
@@ -147,7 +159,7 @@ check("learning_rate_verdicts", learning_rate_verdicts)
 # %%
 starts = [np.array([2.5, 1.0]), np.array([-2.0, 2.0]), np.array([0.5, -2.5])]
 paths = [gradient_descent(df_2d, x0, lr=0.1) for x0 in starts]
-plot_contours(f_2d, (-3, 3), (-3, 3), paths, labels=[f"start {x0}" for x0 in starts],
+plot_contours(f_2d, (-3, 3), (-3, 3), paths, labels=[f"start ({x0[0]:g}, {x0[1]:g})" for x0 in starts],
               title="GD on x² + y², lr = 0.1")
 plt.show()
 
@@ -199,9 +211,10 @@ paths = [gradient_descent(nonconvex_grad, x0, lr=0.05, max_steps=2000) for x0 in
 for x0, path in zip(starts, paths):
     end = path[-1]
     kind = classify_critical_point(nonconvex_hessian(end))
-    print(f"start {x0} -> end ({end[0]:+.3f}, {end[1]:+.3f}) after {len(path) - 1:4d} steps:"
+    print(f"start ({x0[0]:+.1f}, {x0[1]:+.1f}) -> end ({end[0]:+.3f}, {end[1]:+.3f}) after {len(path) - 1:4d} steps:"
           f" {kind}, f = {nonconvex_f(end):+.3f}")
-plot_contours(nonconvex_f, (-3, 2.5), (-2, 2), paths, labels=[f"start {x0}" for x0 in starts], levels=40,
+plot_contours(nonconvex_f, (-3, 2.5), (-2, 2), paths, labels=[f"start ({x0[0]:g}, {x0[1]:g})" for x0 in starts],
+              levels=40,
               title="GD on a surface with two minima and a saddle")
 plt.show()
 

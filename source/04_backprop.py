@@ -291,6 +291,8 @@ ax_fit.plot(x_fit, y_fit, ".", label="noisy samples")
 ax_fit.plot(x_fit, np.sin(x_fit), color="grey", linewidth=0.8, label="sin(x)")
 ax_fit.plot(x_fit, y_hat, label="network after 3000 steps")
 ax_fit.set_title("A 1-20-1 tanh network fitted by backprop")
+ax_fit.set_xlabel("x")
+ax_fit.set_ylabel("y")
 ax_fit.legend()
 plot_curves({"MSE": fit_losses}, xlabel="step", ylabel="loss", title="Training loss", logy=True, ax=ax_loss)
 plt.show()
@@ -463,13 +465,17 @@ for row, name in zip(axes, shown):
     for layer, ax in enumerate(row):
         values = deep[name][layer].ravel()
         ax.hist(values if "tanh" in name else values[values > 0], bins=bins, color="tab:blue")
-        ax.set_yticks([])
-        ax.tick_params(labelsize=7)
-        if row is axes[0]:
-            ax.set_title(f"layer {layer + 1}")
+        ax.set_yticks([])  # counts differ wildly between panels; the shape is what matters
+        ax.locator_params(axis="x", nbins=3)
+        ax.tick_params(labelsize=10)
+        if name == shown[0]:
+            ax.set_title(f"layer {layer + 1}", fontsize=12)
+        if name == shown[-1]:
+            ax.set_xlabel("activation", fontsize=11)
         if layer == 0:
-            ax.set_ylabel(name, rotation=0, ha="right", va="center")
-fig.suptitle("Activations of ten layers of 500 units (ReLU rows: the positive activations)")
+            ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=12)
+fig.suptitle("Histograms of the activations of ten layers of 500 units (ReLU rows: the positive activations only)",
+             fontsize=14)
 fig.tight_layout()
 plt.show()
 
@@ -534,7 +540,7 @@ ax_acc.legend()
 plt.show()
 
 # %% [markdown]
-# Some test digits the network gets wrong, with its guess:
+# Some test digits the network gets wrong, each titled true label → the network's guess:
 
 # %%
 predicted = digit_model.predict(X_test)

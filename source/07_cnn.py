@@ -666,7 +666,7 @@ fig.suptitle("Feature maps of one digit, layer by layer (one colour scale per st
 plt.show()
 
 # %% [markdown]
-# Finally, some test digits the network gets wrong, with its guess:
+# Finally, some test digits the network gets wrong, each titled true label → the network's guess:
 
 # %%
 predicted = digit_net.predict(X_test)

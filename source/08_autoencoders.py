@@ -102,7 +102,7 @@ check("pca_reconstruct", pca_reconstruct)
 
 # %%
 mean_train, components_all, variances_all = pca_fit(X_train, 64)
-fig = plt.figure(figsize=(13, 3.4))
+fig = plt.figure(figsize=(13, 3.6), layout="constrained")
 grid = fig.add_gridspec(2, 8, width_ratios=[1] * 5 + [0.3, 2.2, 2.2])
 for j in range(10):
     ax = fig.add_subplot(grid[j // 5, j % 5])
@@ -118,7 +118,7 @@ ax.set_xlabel("number of components k")
 ax.set_ylabel("share of the variance explained")
 ax.set_title("Cumulative explained variance")
 ax.grid(alpha=0.3)
-fig.suptitle("The first ten principal directions of the digits")
+fig.suptitle("The first ten principal directions of the digits (left) and the variance they explain (right)")
 plt.show()
 print(f"k = 2 explains {explained[1]:.1%} of the variance, k = 10 {explained[9]:.1%}, k = 30 {explained[29]:.1%}")
 

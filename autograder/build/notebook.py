@@ -204,7 +204,8 @@ def _check_everything_cells(template, exercises, points):
     entries = "".join(f"    {name!r}: ({functions[name]!r}, {points.get(name, 0):g}),\n" for name in exercises)
     text = ("## Check everything\n\nEvery exercise, its points, and whether its public self-checks pass. A pass "
             "here is necessary, not sufficient: the grade comes from hidden tests on other, random inputs.")
-    code = f"from labkit import check_all\n\ncheck_all({{\n{entries}}}, globals())"
+    # assigned, so the returned statuses are not displayed again as the cell's Out[] value
+    code = f"from labkit import check_all\n\nsummary = check_all({{\n{entries}}}, globals())"
     meta = _nbgrader("cell-check-everything-text")
     return [_new_cell("markdown", text, "check-everything-text", meta),
             _new_cell("code", code, "check-everything", _nbgrader("cell-check-everything"))]

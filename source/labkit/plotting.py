@@ -54,7 +54,8 @@ def plot_contours(fn, xlim, ylim, trajectories=(), labels=None, levels=30, resol
     trajectories : sequence of ndarray, each of shape (T_i + 1, 2)
         Paths to draw; the start is marked with a circle and the end with a cross.
     labels : sequence of str, optional
-        One legend label per trajectory.
+        One legend label per trajectory. The legend sits beside the axes when this function makes the figure,
+        inside them when ``ax`` is given.
     levels : int
         Number of contour levels.
     resolution : int
@@ -67,8 +68,9 @@ def plot_contours(fn, xlim, ylim, trajectories=(), labels=None, levels=30, resol
     matplotlib Axes
     """
     plt = _pyplot()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 5))
+    own_figure = ax is None
+    if own_figure:
+        _, ax = plt.subplots(figsize=(6, 5) if labels is None else (7.8, 5), layout="constrained")
     xs = np.linspace(*xlim, resolution)
     ys = np.linspace(*ylim, resolution)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)
@@ -85,12 +87,14 @@ def plot_contours(fn, xlim, ylim, trajectories=(), labels=None, levels=30, resol
     ax.set_ylabel("y")
     if title:
         ax.set_title(title)
-    if labels is not None:
+    if labels is not None and own_figure:  # beside the axes: inside, it covers paths that end near a corner
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    elif labels is not None:
         ax.legend(fontsize="small")
     return ax
 
 
-def plot_function(fn, xlim, points=None, label=None, resolution=400, ax=None):
+def plot_function(fn, xlim, points=None, label=None, resolution=400, ylabel="f(x)", title=None, ax=None):
     """Plot a 1-D function and, optionally, points visited on it.
 
     Parameters
@@ -102,6 +106,7 @@ def plot_function(fn, xlim, points=None, label=None, resolution=400, ax=None):
         x values to mark on the curve (e.g. a trajectory).
     label : str, optional
     resolution : int
+    ylabel, title : str, optional
     ax : matplotlib Axes, optional
 
     Returns
@@ -117,4 +122,7 @@ def plot_function(fn, xlim, points=None, label=None, resolution=400, ax=None):
         points = np.asarray(points, dtype=float)
         ax.plot(points, fn(points), "o-", markersize=3, alpha=0.7)
     ax.set_xlabel("x")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
     return ax
