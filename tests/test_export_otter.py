@@ -121,11 +121,13 @@ def test_not_gradable_submission_gives_zero_in_every_question_with_the_reason():
 
 @pytest.fixture(scope="module")
 def assigned(tmp_path_factory):
-    """Lab 1 exported and assigned by otter: (the export folder, otter's dist folder, the autograder zip)."""
+    """Lab 1 exported and assigned by otter as the README says: (the export folder, otter's dist folder, the
+    autograder zip). otter assign also grades its solution notebook with the zip (so with dlcv) and fails
+    unless it gets full marks."""
     out = tmp_path_factory.mktemp("otter")
     export(out, "1")
     folder = out / LAB
-    otter("assign", "--no-run-tests", f"{LAB}.ipynb", "dist", cwd=folder)
+    otter("assign", f"{LAB}.ipynb", "dist", cwd=folder)
     [zip_path] = (folder / "dist" / "autograder").glob("*.zip")
     return folder, folder / "dist", zip_path
 
@@ -247,6 +249,17 @@ def test_otter_run_gives_dlcvs_scores_and_messages_exercise_by_exercise(assigned
     assert scores["solution"] == (full, full) and scores["stub"] == (0, full)
     assert 0 < scores["bob"][0] < full
     assert not sentinel.exists()  # neither otter's kernel nor dlcv's worker ran the student's top-level code
+
+
+@pytest.mark.slow
+def test_otter_run_refuses_a_notebook_of_another_assignment(assigned, tmp_path):
+    _, _, zip_path = assigned
+    submission = tmp_path / f"{LAB}.ipynb"
+    submission.write_bytes((ROOT / "labs" / f"{LAB}.ipynb").read_bytes())  # dlcv's notebook, not otter's
+    done = subprocess.run([sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(zip_path), "-o",
+                           str(tmp_path), str(submission)], capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0
+    assert f"Received submission for assignment 'None' (this is assignment '{LAB}')" in done.stderr
 
 
 @pytest.mark.slow
