@@ -101,6 +101,16 @@ def test_a_lab_without_hidden_spec_is_refused_and_nothing_is_written(tmp_path, m
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("line", ["x = 1  # SOLUTION", "    # BEGIN PROMPT", "y = 2  # SEED", "z = 3 # IGNORE"])
+def test_a_line_otter_would_take_for_its_marker_is_refused(line):
+    from autograder.export import ExportError
+    from autograder.export.otter import _refuse_otter_directives
+
+    with pytest.raises(ExportError, match="otter assign would treat this line as its marker"):
+        _refuse_otter_directives(nbformat.v4.new_code_cell(f"import numpy as np\n{line}"), LAB)
+    _refuse_otter_directives(nbformat.v4.new_code_cell("x = 1  # the solution is x"), LAB)
+
+
 def test_not_gradable_submission_gives_zero_in_every_question_with_the_reason():
     from otter.test_files import GradingResults
 
