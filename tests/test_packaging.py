@@ -24,9 +24,10 @@ def test_environment_yml_asks_for_what_pyproject_asks_for():
     conda = [d for d in environment["dependencies"] if isinstance(d, str) and not d.startswith(("python=", "pip"))]
     [pip] = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
     wanted = _requirements(project["dependencies"] + project["optional-dependencies"]["test"])
-    torch = wanted.pop("torch")
+    torch, otter = wanted.pop("torch"), wanted.pop("otter-grader")
     assert _requirements(conda) == wanted  # conda-forge's names are PyPI's for all of these
     assert f"torch{torch}" in pip and torch == "==2.13.0"  # from pip: the pinned CPU build
+    assert f"otter-grader{otter}" in pip  # from pip too, so that otter's dependencies cannot replace that torch
     assert '-e ".[test]"' in pip
     assert environment["channels"] == ["conda-forge"]
 

@@ -61,6 +61,22 @@ def stub_code(source, where="<source>"):
     return "\n".join(out)
 
 
+def rewrite_regions(source, rewrite, where="<source>"):
+    """The source with every region (marker lines included) replaced by ``rewrite(indent, lines)``.
+
+    ``lines`` are the region's lines without the markers; ``rewrite`` returns the lines that take the region's
+    place (an exporter uses it to write another tool's solution markers).
+    """
+    lines = source.splitlines()
+    out, position = [], 0
+    for begin, end, indent in _regions(lines, where):
+        out.extend(lines[position:begin])
+        out.extend(rewrite(indent, lines[begin + 1:end]))
+        position = end + 1
+    out.extend(lines[position:])
+    return "\n".join(out)
+
+
 def solution_region_lines(source, where="<source>"):
     """The lines inside all regions of ``source`` (markers excluded), for leak checks."""
     lines = source.splitlines()
