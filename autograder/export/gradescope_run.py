@@ -89,7 +89,7 @@ def probe_namespaces():
         return {"namespaces": False, "note": "the autograder does not run as root: a separate, resource-limited "
                                              "worker process without namespaces or a private user id"}
     try:
-        completed = subprocess.run([sys.executable, "-c", _NAMESPACE_PROBE], capture_output=True, text=True,
+        completed = subprocess.run([sys.executable, "-P", "-c", _NAMESPACE_PROBE], capture_output=True, text=True,
                                    timeout=30)
         failure = completed.stderr.strip().splitlines()[-1] if completed.returncode else None
     except subprocess.TimeoutExpired:
