@@ -251,8 +251,9 @@ def make_parser():
         _export_arguments(sub)
     release = commands.add_parser(
         "release", help="write exactly what students get: notebooks, labkit, requirements, a README",
-        description="Write the student release: the student notebooks, labkit/, environment.yml, requirements.txt "
-                    "and a short README, and nothing else (no solution, no hidden test).",
+        description="Write the student release: the student notebooks, labkit/, check_labs.py (runs the self-checks), "
+                    "environment.yml, requirements.txt, a short README and the self-check CI workflow, and nothing "
+                    "else (no solution, no hidden test).",
         epilog=_EXPORT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _export_arguments(release)
     return parser

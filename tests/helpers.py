@@ -159,3 +159,38 @@ def assert_feedback_reveals_no_hidden_values(lab, reference, function_names, wro
     for message in messages.values():
         long_numbers = [t for t in NUMBER.findall(message) if significant_digits(t) >= 4]
         assert not [t for t in long_numbers if f"{float(t):.4g}" in secret_texts], message
+
+
+# ------------------------------------------------------------------ what students must never see (release checks)
+
+
+def secret_solution_lines():
+    """Module name -> the lines of its solution regions that say something of the solution: a line that also stands
+    in code given to students (outside every region), a comment, or a bare keyword / ``return x`` is left out (the
+    rule of test_build's leak test)."""
+    from autograder.build import regions
+
+    secrets = {}
+    for module in sorted((ROOT / "solutions").glob("[a-z]*.py")):
+        source = module.read_text()
+        inside = {line.strip() for line in regions.solution_region_lines(source, module.name)}
+        outside = {line.strip() for line in regions.stub_code(source, module.name).splitlines()}
+        secrets[module.name] = {line for line in inside - outside
+                                if len(re.findall(r"\w", line)) >= 4 and not line.startswith("#")
+                                and not re.fullmatch(r"return \w+|(?:else|try|finally|break|continue|pass)\s*:?", line)}
+    return secrets
+
+
+def handout_lines(nb):
+    """Lines of cells that hand out an earlier lab's answer on purpose (``provided`` from another module)."""
+    handouts = [c for c in nb.cells if any(":" in name for name in c.metadata.get("dlcv", {}).get("provided", []))]
+    return {line.strip() for cell in handouts for line in cell.source.splitlines() if line.strip()}
+
+
+def distinctive_spec_lines():
+    """Spec file name -> lines only a hidden spec would write (random inputs, calls into the sandbox or the
+    reference, docstrings)."""
+    return {spec.name: [line.strip() for line in spec.read_text().splitlines()
+                        if any(mark in line for mark in ("rng.", "student.", "ref.", "FnRef(", '"""'))
+                        and len(line.strip()) > 12]
+            for spec in sorted((ROOT / "autograder" / "hidden").glob("[0-9]*.py"))}
