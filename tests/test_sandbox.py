@@ -22,8 +22,8 @@ def run_in_sandbox(tmp_path):
     """Define ``source`` in a fresh worker and return ``probe()``'s decoded result."""
     workers = []
 
-    def run(source, limits=Limits(test_seconds=5), namespaces=True):
-        runtime = Runtime(hide=paths_to_hide(tmp_path, []), expose=paths_to_expose())
+    def run(source, limits=Limits(test_seconds=5), namespaces=True, hide=(), expose=()):
+        runtime = Runtime(hide=[*paths_to_hide(tmp_path, []), *hide], expose=[*paths_to_expose(), *expose])
         worker = Worker(runtime, limits, namespaces)
         workers.append((worker, runtime))
         reply = worker.request({"op": "load", "cells": [[1, textwrap.dedent(source)]]}, 10)
@@ -204,3 +204,33 @@ def test_only_system_folders_and_what_the_worker_needs_are_visible(run_in_sandbo
         assert "/run" in protections["covered_folders"]
     finally:
         shutil.rmtree(secret_dir)
+
+
+@ROOT_ONLY
+def test_a_hidden_folder_inside_a_kept_one_stays_hidden(run_in_sandbox):
+    """A kept folder is bound back whole after the covers (a virtual environment, an exposed package); a hidden
+    folder inside it (an installed course's hidden specs) must be covered again, not come back with it."""
+    kept = Path(tempfile.mkdtemp(prefix="dlcv-kept-", dir="/srv" if os.path.isdir("/srv") else "/run"))
+    try:
+        os.chmod(kept, 0o755)
+        (kept / "public.py").write_text("PUBLIC = 1\n")
+        hidden = kept / "hidden"
+        hidden.mkdir(mode=0o755)
+        (hidden / "spec.py").write_text("ANSWER = 42\n")
+        for path in (kept / "public.py", hidden / "spec.py"):
+            os.chmod(path, 0o644)
+        value, protections = run_in_sandbox(f"""
+            import os
+            def probe():
+                def read(path):
+                    try:
+                        return open(path).read()
+                    except OSError as error:
+                        return type(error).__name__
+                return {{"public": read({str(kept / "public.py")!r}), "hidden": read({str(hidden / "spec.py")!r})}}
+            """, hide=[str(hidden)], expose=[str(kept)])
+        assert value["public"] == "PUBLIC = 1\n"  # the kept folder is there
+        assert value["hidden"] in ("PermissionError", "FileNotFoundError")
+        assert str(hidden) in protections["hidden_paths"]
+    finally:
+        shutil.rmtree(kept)

@@ -11,7 +11,8 @@
    user could not enter anyway, and every top-level folder that is not a system folder get an empty read-only
    tmpfs (or ``/dev/null`` over a file). A cover that must still lead down to something kept is an empty
    writable tmpfs, so that the way down can be recreated.
-4. **Bind back** each kept path that now lies under a cover, from its handle, at its own place.
+4. **Bind back** each kept path that now lies under a cover, from its handle, at its own place; a hidden path
+   inside a kept one (which came back with it) is then covered again.
 5. A ``/proc`` of its own with ``hidepid=2``: the worker sees only its own processes.
 6. Work folder (``/tmp/work`` in the private tmp), the protocol moved off fds 0/1 to private descriptors, the
    student's prints sent to a log file whose size the file-size limit caps.
@@ -114,6 +115,17 @@ def _cover(libc, folders, tmp, keep, tmp_bytes):
     return covered
 
 
+def _bind_back(libc, handles, covers):
+    """Mount each kept path that lies under one of ``covers`` back at its place, from its handle; returns them."""
+    bound = []
+    for path, handle in handles.items():
+        if any(_inside(path, c) and path != c for c in covers):
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            _mount(libc, f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC, None)
+            bound.append(path)
+    return bound
+
+
 # ---------------------------------------------------------------------------------------- 2-5. the file system
 
 
@@ -125,16 +137,21 @@ def _isolate_filesystem_and_network(config, active):
     keep = kept_paths(config)
     handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in keep}  # 2. before any cover
 
+    hide = [p for p in config["hide"] if os.path.exists(p)]  # before the covers make them unreachable
     tmp, elsewhere, folders = _folders_to_cover(config, keep)
     covered = _cover(libc, folders, tmp, keep, config["limits"]["disk_bytes"])  # 3.
+    bound_back = _bind_back(libc, handles, covered)  # 4.
 
-    for path, handle in handles.items():  # 4.
-        if any(_inside(path, c) and path != c for c in covered):
-            os.makedirs(path, mode=0o755, exist_ok=True)
-            _mount(libc, f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC, None)
+    # 4b. A kept folder comes back whole, with any hidden folder inside it (an installed course's hidden specs
+    # in the virtual environment): cover those again, then bring back what is kept inside them.
+    again = [h for h in hide if any(_inside(h, k) and h != k for k in bound_back)]
+    if again:
+        covered += _cover(libc, sorted(again, key=len), (), keep, 0)
+        _bind_back(libc, handles, again)
+    for handle in handles.values():
         os.close(handle)
     active["private_tmp"] = True
-    active["hidden_paths"] = [p for p in config["hide"] if os.path.exists(p) and any(_inside(p, c) for c in covered)]
+    active["hidden_paths"] = [p for p in hide if any(_inside(p, c) for c in covered)]
     active["covered_folders"] = sorted(c for c in covered if c in elsewhere)
 
     try:  # 5.
