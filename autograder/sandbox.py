@@ -1,7 +1,9 @@
 """Start and talk to sandboxed workers (trusted side), and decide what a worker may see.
 
-Each worker is a fresh ``python -I`` process started from a runtime copy of ``autograder.worker``, in its own
-session, with a scrubbed environment. The worker locks itself down before any student code runs (read
+Each worker is a fresh process in its own session, with a scrubbed environment: as root, a child forked from the
+runtime's warm template (``autograder.zygote``: an interpreter that has imported NumPy and labkit and holds nothing
+else); otherwise, or whenever the template fails, a cold ``python -I`` started from a runtime copy of
+``autograder.worker``. Either way the worker locks itself down before any student code runs (read
 ``autograder.worker.lockdown`` top to bottom); this side enforces wall time, kills the whole process group, and,
 when it runs as root, every process left behind by the worker's private user id.
 
@@ -41,6 +43,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .worker import protocol
+from .zygote import Zygote, ZygoteError
 
 WORKER_PACKAGE = Path(__file__).resolve().parent / "worker"
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from dlcv_worker.main import main; main(sys.argv[2])"
@@ -107,7 +110,7 @@ _UIDS = _UidPool()
 
 def _kill_uid(uid):
     """SIGKILL every process owned by ``uid`` (the worker's private user), until none is left."""
-    for _ in range(20):
+    for attempt in range(25):
         found = False
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
@@ -120,7 +123,7 @@ def _kill_uid(uid):
                 continue
         if not found:
             return
-        time.sleep(0.01)
+        time.sleep(0.001 if attempt < 5 else 0.01)  # a killed process is gone within a millisecond or two
 
 
 # ---------------------------------------------------------------------------------------------- what is hidden
@@ -152,18 +155,113 @@ def paths_to_expose():
     return [str(Path(labkit.__file__).resolve().parent)]
 
 
-class Runtime:
-    """A read-only folder holding the worker's code, shared by all workers of a grading run."""
+def worker_environment():
+    """The whole environment of a worker (and of the warm template): no variable of the grader's own."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "HOME": "/tmp"}
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
 
-    def __init__(self, hide=(), expose=()):
+
+def warm_by_default():
+    """Warm workers unless ``DLCV_WORKERS=cold``; only as root, where a worker runs as another user than the
+    template and so cannot reach it."""
+    return os.geteuid() == 0 and os.environ.get("DLCV_WORKERS", "warm") != "cold"
+
+
+class _ColdProcess:
+    """A worker started as a fresh ``python -I`` (the cold path)."""
+
+    warm = False
+
+    def __init__(self, runtime_dir, config, cwd):
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-c", _BOOT, str(runtime_dir), json.dumps(config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=cwd, env=worker_environment(), start_new_session=True,
+        )
+        self.pid = self.process.pid
+        self.to_worker, self.from_worker = self.process.stdin.fileno(), self.process.stdout.fileno()
+
+    def kill(self):
+        """SIGKILL the worker's process group and the worker, reap it, close its pipes."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class Runtime:
+    """A read-only folder holding the worker's code, shared by all workers of a grading run, and the warm
+    template that forks them (started on first use, restarted after it dies).
+
+    Parameters
+    ----------
+    hide, expose : iterable of str
+        What workers must not see (:func:`paths_to_hide`) and the public code they may import
+        (:func:`paths_to_expose`).
+    warm : bool, optional
+        Fork workers from a warm template; default :func:`warm_by_default`. Without it every worker is a cold
+        ``python -I``.
+    """
+
+    ZYGOTE_FAILURES = 3  # templates that fail one after another before this runtime starts cold workers only
+
+    def __init__(self, hide=(), expose=(), warm=None):
         self.dir = Path(tempfile.mkdtemp(prefix="dlcv-runtime-"))
         self.expose = sorted({str(Path(p).resolve()) for p in expose})
         target = self.dir / "dlcv_worker"
         shutil.copytree(WORKER_PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__"))
         os.chmod(self.dir, 0o755)
         self.hide = sorted({str(Path(p).resolve()) for p in hide})
+        self.warm = warm_by_default() if warm is None else bool(warm) and os.geteuid() == 0
+        self.zygote = None
+        self.zygote_failures = 0
+        self._zygote_lock = threading.Lock()
+
+    def start_worker(self, config, cwd):
+        """A new worker process for ``config``: forked from the warm template if possible, else cold."""
+        if self.warm and self.zygote_failures < self.ZYGOTE_FAILURES:
+            try:
+                process = self._template().spawn(config)
+                self.zygote_failures = 0
+                return process
+            except ZygoteError:
+                self._discard_template()
+                if config.get("uid") is not None:
+                    _kill_uid(config["uid"])  # a child forked before the template failed must not linger
+        return _ColdProcess(self.dir, config, cwd)
+
+    def _template(self):
+        with self._zygote_lock:
+            if self.zygote is None or not self.zygote.alive():
+                if self.zygote is not None:
+                    self.zygote.close()
+                self.zygote = None
+                self.zygote = Zygote(self.dir, worker_environment())
+            return self.zygote
+
+    def _discard_template(self):
+        with self._zygote_lock:
+            self.zygote_failures += 1
+            if self.zygote is not None:
+                self.zygote.close()
+                self.zygote = None
 
     def close(self):
+        with self._zygote_lock:
+            if self.zygote is not None:
+                self.zygote.close()
+                self.zygote = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
@@ -185,18 +283,14 @@ class Worker:
         self.scratch = Path(tempfile.mkdtemp(prefix="dlcv-work-"))
         config = {"hide": runtime.hide, "expose": runtime.expose, "limits": limits.to_config(), "uid": self.uid,
                   "workdir": str(self.scratch), "namespaces": namespaces}
-        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "HOME": "/tmp"}
-        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-            if key in os.environ:
-                env[key] = os.environ[key]
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-c", _BOOT, str(runtime.dir), json.dumps(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=self.scratch, env=env, start_new_session=True,
-        )
-        self._to_worker = self.process.stdin.fileno()
-        self._from_worker = self.process.stdout.fileno()
+        try:
+            self.process = runtime.start_worker(config, self.scratch)
+        except BaseException:
+            self.process = None
+            self.close()
+            raise
+        self._to_worker, self._from_worker = self.process.to_worker, self.process.from_worker
+        self.warm = self.process.warm
         os.set_blocking(self._to_worker, False)  # a worker that stops reading must not block the grader
         try:
             hello = self._receive(time.monotonic() + 30)
@@ -236,17 +330,8 @@ class Worker:
 
     def close(self):
         """Kill the worker, everything it started, and remove its scratch folder."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.kill()
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        if self.process is not None:
+            self.process.kill()
         if self.uid is not None:
             _kill_uid(self.uid)
             _UIDS.give_back(self.uid)

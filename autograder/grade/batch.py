@@ -42,11 +42,12 @@ class _Runtimes:
         self._lock = threading.Lock()
         self._held = {}  # key -> [runtime, users]
 
-    def acquire(self, hide, expose):
+    def acquire(self, hide, expose, warm=None):
+        """The runtime of this policy, made if none is held; ``warm`` (see :class:`Runtime`) applies to a new one."""
         with self._lock:
             entry = self._held.get((hide, expose))
             if entry is None:
-                entry = self._held[(hide, expose)] = [Runtime(hide=hide, expose=expose), 0]
+                entry = self._held[(hide, expose)] = [Runtime(hide=hide, expose=expose, warm=warm), 0]
             entry[1] += 1
             return entry[0]
 
@@ -64,7 +65,9 @@ _RUNTIMES = _Runtimes()
 
 def run_task(task):
     """Grade one :class:`GradingTask` and return its results; never raises for anything the submission does."""
-    runtime = _RUNTIMES.acquire(task.hide, task.expose)
+    # Inside a local batch the batch's runtime (warm) is held already. A task of another executor (a cluster
+    # worker) makes its own, removed when it ends: a warm template would be booted for one submission only.
+    runtime = _RUNTIMES.acquire(task.hide, task.expose, warm=False)
     try:
         return grade_submission(task.submission, runtime, task.limits, task.seed, task.namespaces)
     except Exception as error:  # noqa: BLE001 - a grader bug on one file must not stop the batch
@@ -120,6 +123,8 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
     tasks = {sub: GradingTask(sub, hide, expose, limits, seed, namespaces) for sub in todo}
     own_executor = executor is None
     executor = ThreadPoolExecutor(max_workers=max(1, jobs)) if own_executor else executor
+    if own_executor:  # graded here: one runtime (and warm template) for the whole batch, not one per submission
+        _RUNTIMES.acquire(hide, expose)
     try:
         futures = {executor.submit(run_task, task): sub for sub, task in tasks.items()}
         for future in as_completed(futures):
@@ -132,6 +137,7 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
     finally:
         if own_executor:
             executor.shutdown(wait=True, cancel_futures=True)
+            _RUNTIMES.release(hide, expose)
     outcome.graded.sort(key=lambda pair: pair[0].key)
     return outcome
 

@@ -1,7 +1,8 @@
 """Entry point of the sandboxed worker: lock the process down (:mod:`.lockdown`), then serve (:mod:`.serve`).
 
-Started as ``python -I -B -c <boot> RUNTIME_DIR CONFIG_JSON`` with the protocol on stdin/stdout. Its first message
-reports which protections are active.
+Started as ``python -I -B -c <boot> RUNTIME_DIR CONFIG_JSON`` with the protocol on stdin/stdout (a cold start), or
+forked by the warm template (:mod:`.zygote`), which calls :func:`run` in the fresh child. Its first message reports
+which protections are active.
 """
 
 import json
@@ -13,9 +14,13 @@ from .lockdown import boot
 from .serve import serve
 
 
-def main(config_json):
-    config = json.loads(config_json)
+def run(config):
+    """Lock down with ``config``, then serve the protocol on fds 0/1 until the grader says bye or goes away."""
     np.seterr(all="ignore")
     read_fd, write_fd, active = boot(config)
     serve(read_fd, write_fd, active)
+
+
+def main(config_json):
+    run(json.loads(config_json))
     os._exit(0)
