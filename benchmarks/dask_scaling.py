@@ -1,4 +1,4 @@
-"""Benchmark: the same batch of Lab 1 submissions graded by the local pool (-j 1) and on Dask (local:1, local:2).
+"""Benchmark: the same batch of Lab 1 (or --lab) submissions graded by the local pool (-j 1) and on Dask (local:1, local:2).
 
 Prints, from one run, side by side: wall seconds of the batch, seconds per submission, throughput, and the
 1 -> 2 Dask worker scaling ratio (batch time with one worker / with two; 2.0 is perfect). The Dask rows do not
@@ -8,7 +8,7 @@ submission per worker (local:1) is the figure the README's cost model uses.
 Each configuration grades the batch ``--repeat`` times and the fastest counts (other work on the machine only ever
 slows a run down).
 
-Run: ``python benchmarks/dask_scaling.py [--copies 40] [--repeat 3]`` (2 cores here: local:2 cannot go past 2x;
+Run: ``python benchmarks/dask_scaling.py [--copies 40] [--repeat 3] [--lab 07_cnn]`` (2 cores here: local:2 cannot go past 2x;
 each submission keeps two processes busy, the trusted grader and its sandbox, so expect less).
 """
 
@@ -20,15 +20,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAB = "01_gradient_descent"
 
 
-def make_batch(folder, copies):
-    """``copies`` Lab 1 submissions (the correct, partly wrong and stub examples in turn) in ``folder``."""
-    examples = sorted((ROOT / "examples" / "submissions").glob(f"*_{LAB}.ipynb"))
+def make_batch(folder, copies, lab):
+    """``copies`` submissions of ``lab`` (the correct, partly wrong and stub examples in turn) in ``folder``."""
+    examples = sorted((ROOT / "examples" / "submissions").glob(f"*_{lab}.ipynb"))
     for i in range(copies):
         source = examples[i % len(examples)]
-        shutil.copy(source, folder / f"s{i:03d}{source.stem.split('_')[0]}_{LAB}.ipynb")
+        shutil.copy(source, folder / f"s{i:03d}{source.stem.split('_')[0]}_{lab}.ipynb")
 
 
 def timed_batch(submissions, executor=None):
@@ -65,11 +64,12 @@ def main():
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=40)
+    parser.add_argument("--lab", default="01_gradient_descent", help="lab id of the examples to grade")
     parser.add_argument("--repeat", type=int, default=3, help="batches per configuration; the fastest counts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dlcv-bench-") as tmp:
-        make_batch(Path(tmp), args.copies)
-        submissions, _ = find_submissions([Path(tmp)], [LAB])
+        make_batch(Path(tmp), args.copies, args.lab)
+        submissions, _ = find_submissions([Path(tmp)], [args.lab])
         n = len(submissions)
         timed_batch(submissions[:1])  # warm the page cache and imports
         local_runs = [timed_batch(submissions) for _ in range(args.repeat)]
@@ -77,7 +77,7 @@ def main():
         start1, one, scores1 = timed_cluster_batch(submissions, 1, args.repeat)
         start2, two, scores2 = timed_cluster_batch(submissions, 2, args.repeat)
     assert scores1 == scores2 == local_scores, "Dask grading must give the local scores"
-    print(f"{n} Lab 1 submissions (correct / partly wrong / stub, in turn), fastest of {args.repeat} batches each; "
+    print(f"{n} {args.lab} submissions (correct / partly wrong / stub, in turn), fastest of {args.repeat} batches each; "
           "scores identical in all runs")
     print(f"{'run':<16} {'batch (s)':>10} {'s/submission':>13} {'submissions/s':>14} {'cluster start (s)':>18}")
     for label, wall, start in (("local pool -j1", local, None), ("dask local:1", one, start1),
