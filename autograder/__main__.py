@@ -4,4 +4,5 @@ import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # guarded: the spawned workers of a LocalCluster import this module
+    sys.exit(main())

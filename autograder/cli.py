@@ -25,7 +25,9 @@ _CHECK_CODES = """exit codes:
   2  usage error: the file is missing or not a notebook, or it has no self-checks of --exercise"""
 _GRADE_CODES = """exit codes:
   0  every submission was graded (its score may still be 0)
-  2  usage error: a missing path, no submission found, an unknown --lab
+  1  --scheduler: the Dask cluster was lost during the batch (what was graded is kept; rerun to resume)
+  2  usage error: a missing path, no submission found, an unknown --lab, a malformed --scheduler, or a
+     scheduler that cannot be reached
   3  grading finished, but some files could not be graded (their results.json and the summary say why)"""
 
 
@@ -156,12 +158,34 @@ def _cmd_grade(args):
                     memory_bytes=args.memory_mb * 2**20, cpu_seconds=args.cpu_seconds, processes=args.processes,
                     file_bytes=args.output_mb * 2**20)
     out = Path(args.out)
-    with tqdm(total=len(submissions), desc="grading", unit="notebook", disable=len(submissions) < 2 or None,
-              file=sys.stderr) as bar:
-        outcome = grade_batch(submissions, out, jobs=args.jobs, limits=limits, seed=args.seed, force=args.force,
-                              namespaces=not args.no_namespaces, progress=lambda sub, res: bar.update(1),
-                              html=args.html)
-        bar.update(len(outcome.skipped))
+
+    def grade(executor=None):
+        with tqdm(total=len(submissions), desc="grading", unit="notebook", disable=len(submissions) < 2 or None,
+                  file=sys.stderr) as bar:
+            outcome = grade_batch(submissions, out, executor=executor, jobs=args.jobs, limits=limits, seed=args.seed,
+                                  force=args.force, namespaces=not args.no_namespaces,
+                                  progress=lambda sub, res: bar.update(1), html=args.html)
+            bar.update(len(outcome.skipped))
+        return outcome
+
+    if args.scheduler is None:
+        outcome = grade()
+    else:
+        from .grade.cluster import ClusterError, cluster_executor
+
+        try:
+            with cluster_executor(args.scheduler) as executor:
+                if not executor.workers():
+                    print(f"dlcv grade: no Dask worker is connected to {args.scheduler} yet; grading starts when "
+                          "one joins (Ctrl-C stops; a rerun resumes)", file=sys.stderr)
+                try:
+                    outcome = grade(executor)
+                except ClusterError as error:
+                    print(f"dlcv grade: {error}", file=sys.stderr)
+                    return EXIT_FAILED
+        except ClusterError as error:
+            print(f"dlcv grade: {error}", file=sys.stderr)
+            return EXIT_USAGE
     if outcome.skipped:
         print(f"{len(outcome.skipped)} submissions already had results (use --force to regrade)", file=sys.stderr)
     gradebook, _, _ = report.write_gradebook(out, exercises_by_lab())
@@ -171,6 +195,16 @@ def _cmd_grade(args):
     print(f"results: {out}/<student>/<lab>/results.json   gradebook: {gradebook}")
     ungradable = [r for r in rows if not schema.is_gradable(r[2])]
     return EXIT_UNGRADABLE if ungradable else EXIT_OK
+
+
+def _scheduler(text):
+    """``--scheduler``'s value, checked (a malformed one is a usage error, before anything is graded)."""
+    from .grade.cluster import parse_scheduler
+
+    try:
+        return parse_scheduler(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def make_parser():
@@ -212,6 +246,10 @@ def make_parser():
     grade.add_argument("--out", default="grading", metavar="DIR", help="output folder (default: ./grading)")
     grade.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                        help="submissions graded in parallel (default: number of CPUs, at most 8)")
+    grade.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS",
+                       help="grade on a Dask cluster: tcp://HOST:PORT of a running `dask scheduler` (its workers "
+                            "have the same commit of this repository installed), or local:N to start N worker "
+                            "processes here; -j is then ignored (README: \"Grading on a cluster\")")
     grade.add_argument("--seed", type=int, metavar="S",
                        help="seed for the random test inputs (default: fixed per student and lab; replays a run)")
     grade.add_argument("--lab", metavar="LAB", help="lab of notebooks whose name does not say it")

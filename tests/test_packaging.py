@@ -10,11 +10,12 @@ from helpers import ROOT
 
 
 def _requirements(lines):
-    """Package name (lower case, '-' for '_') -> version bound, from requirement strings."""
+    """Package name (lower case, '-' for '_') -> version bound, from requirement strings. Extras are dropped: conda
+    packages have none, and the one we ask for, dask[distributed], is conda-forge's ``dask`` (distributed included)."""
     found = {}
     for line in lines:
-        match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", line.strip())
-        found[match[1].lower().replace("_", "-")] = match[2].replace(" ", "")
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)(\[[a-z,-]+\])?\s*(.*)", line.strip())
+        found[match[1].lower().replace("_", "-")] = match[3].replace(" ", "")
     return found
 
 

@@ -43,6 +43,17 @@ def _source_text(source):
     raise NotGradable("a code cell's source is neither text nor a list of lines")
 
 
+def check_size(size, max_bytes=MAX_NOTEBOOK_BYTES):
+    """Raise :class:`NotGradable` when a file of ``size`` bytes is empty or too big to be read as a notebook."""
+    if size == 0:
+        raise NotGradable("the file is empty; save the notebook in JupyterLab (File → Save) and submit it again")
+    if size > max_bytes:
+        raise NotGradable(
+            f"the file is {size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB limit; clear the outputs "
+            "(Edit → Clear Outputs of All Cells), save and submit again"
+        )
+
+
 def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
     """Parse ``path`` as a Jupyter notebook and return ``(code cells, the notebook's metadata.dlcv, problems)``.
 
@@ -51,14 +62,7 @@ def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
     Accepts nbformat 4 and the older nbformat 3 (worksheets). Raises :class:`NotGradable` with a student-facing
     reason for anything else.
     """
-    size = path.stat().st_size
-    if size == 0:
-        raise NotGradable("the file is empty; save the notebook in JupyterLab (File → Save) and submit it again")
-    if size > max_bytes:
-        raise NotGradable(
-            f"the file is {size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB limit; clear the outputs "
-            "(Edit → Clear Outputs of All Cells), save and submit again"
-        )
+    check_size(path.stat().st_size, max_bytes)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark some editors add is not an error

@@ -213,6 +213,11 @@ class StudentCode:
         return StudentFunction(self._session, name, self._timeout)
 
 
+def unreadable_reason(error):
+    """What a student is told when their file cannot be read (``error`` is the :class:`OSError`)."""
+    return f"the file could not be read ({error.strerror})"
+
+
 def grade_submission(submission, runtime, limits=Limits(), seed=None, namespaces=True):
     """Grade one submission and return its results dictionary (Gradescope's schema plus our fields).
 
@@ -230,7 +235,7 @@ def grade_submission(submission, runtime, limits=Limits(), seed=None, namespaces
     except NotGradable as error:
         return not_gradable_results(submission, str(error), spec, seed)
     except OSError as error:
-        return not_gradable_results(submission, f"the file could not be read ({error.strerror})", spec, seed)
+        return not_gradable_results(submission, unreadable_reason(error), spec, seed)
 
     session = _Session(runtime, limits, program, namespaces)
     tests = []

@@ -1,0 +1,395 @@
+"""Grade a batch on a Dask distributed cluster: ``dlcv grade --scheduler tcp://HOST:PORT`` (or ``local:N``).
+
+:func:`autograder.grade.batch.grade_batch` stays the same; it is given a :class:`ClusterExecutor` instead of its
+thread pool. For each :class:`~autograder.grade.batch.GradingTask` the executor sends one Dask task holding the
+submission's **bytes** (a worker may be another machine, which cannot read the client's paths) and plain data only
+(builtins: a worker whose code differs can still unpickle it, and refuse it). The worker runs
+:func:`grade_on_worker`, which grades in the same sandbox as local grading and returns the results; the client
+writes each ``results.json`` as it arrives, so resume, ``--force``, ``--seed`` and the gradebook work as locally.
+
+On the worker (:func:`grade_on_worker`)
+---------------------------------------
+- **The course digest first** (:func:`autograder.grade.course.course_digest`): a worker whose installed hidden
+  specs, reference module, labkit or grader differ from the client's refuses the task; the client reports the
+  submission not gradable with that message instead of a grade from a stale spec.
+- **A private copy of the submission**: the bytes go to ``<private root>/<task folder>/<original file name>``.
+  The private root is one ``mkdtemp`` folder (mode 0700) per worker process, removed at exit; each task folder is
+  removed when its task ends. The sandbox's hidden paths are computed *on the worker*: the worker's own
+  installation (its repository or packages, via :func:`~autograder.sandbox.paths_to_hide`) and the private root,
+  plus the client's list (the client's repository, output folder and submission folders: they matter when a
+  worker shares the client's machine, as with ``local:N``; paths that do not exist on a worker are skipped by the
+  lock-down). With namespaces (as root) the machine's ``/tmp`` is replaced by a private tmpfs as well, so no
+  sandbox sees another task's copy; without them nothing is hidden, as locally, and ``results.json`` says so.
+- **Idempotent**: the results are a pure function of the task's data (the seed travels with it); the worker
+  writes nothing shared, so a task that Dask runs again after a worker was lost gives the same results.
+
+On the client (:class:`ClusterExecutor`)
+----------------------------------------
+- **A deadline per task**: Dask has no task timeout. A task reports when it starts (a Dask event); if its result
+  has not arrived ``limits.submission_seconds + margin_seconds`` later, the submission is reported not gradable
+  ("grading timed out on the cluster") and the batch goes on. The sandbox already bounds a submission's wall
+  time, so this only fires when the worker itself hangs (frozen, swapping, cut off). A task that Dask starts again
+  elsewhere gets a fresh deadline. Tasks still queued have none: a cluster without workers waits for one.
+- **Files that need no sandbox** (an unknown lab, a file that cannot be read or is over the size limit) are
+  answered on the client with exactly what local grading says; nothing is sent.
+- **A lost scheduler** stops the batch with :class:`ClusterError`: the results written so far are kept and a
+  rerun resumes; no submission is marked not gradable for the cluster's fault.
+"""
+
+import atexit
+import re
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..project import hidden_spec_paths
+from ..sandbox import Limits, paths_to_expose, paths_to_hide
+from .batch import GradingTask, run_task
+from .course import course_digest, short
+from .extract import MAX_NOTEBOOK_BYTES, NotGradable, check_size
+from .results import not_gradable_results
+from .runner import default_seed, grade_submission, load_spec, unreadable_reason
+from .submissions import Submission
+
+CONNECT_SECONDS = 5.0    # how long to try reaching a scheduler before giving up
+MARGIN_SECONDS = 60.0    # added to limits.submission_seconds for a task's deadline (sandbox start-up, transfer)
+_POLL_SECONDS = 0.25     # how often deadlines are checked
+_SCHEDULER = re.compile(r"tcp://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>\d{1,5})|local:(?P<n>\d{1,4})")
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot be reached, or was lost during the batch; the message says what to do."""
+
+
+# ---------------------------------------------------------------------------------------------- the address
+
+
+@dataclass(frozen=True)
+class Scheduler:
+    """Where to grade: ``address`` of a running scheduler, or ``local_workers`` processes of a LocalCluster."""
+
+    address: str | None = None
+    local_workers: int = 0
+
+    def __str__(self):
+        return self.address or f"local:{self.local_workers}"
+
+
+def parse_scheduler(text):
+    """The :class:`Scheduler` that ``--scheduler`` names.
+
+    Parameters
+    ----------
+    text : str
+        ``tcp://HOST:PORT`` (a running ``dask scheduler``) or ``local:N`` (N >= 1 worker processes here).
+
+    Raises
+    ------
+    ValueError
+        When ``text`` is neither, with a message that shows both forms.
+    """
+    match = _SCHEDULER.fullmatch(text.strip())
+    if match and match["n"] is not None and int(match["n"]) >= 1:
+        return Scheduler(local_workers=int(match["n"]))
+    if match and match["port"] is not None and 0 < int(match["port"]) < 65536:
+        return Scheduler(address=f"tcp://{match['host']}:{int(match['port'])}")
+    raise ValueError(f"{text!r} is not a scheduler: give tcp://HOST:PORT (a running `dask scheduler`, e.g. "
+                     "tcp://10.0.0.5:8786) or local:N (N >= 1 worker processes on this machine)")
+
+
+@contextmanager
+def cluster_executor(scheduler, margin_seconds=MARGIN_SECONDS):
+    """Connect to (or start) the cluster ``scheduler`` names and yield a :class:`ClusterExecutor` on it.
+
+    Parameters
+    ----------
+    scheduler : Scheduler or str
+    margin_seconds : float
+        See :class:`ClusterExecutor`.
+
+    Yields
+    ------
+    ClusterExecutor
+
+    Raises
+    ------
+    ClusterError
+        When the scheduler cannot be reached within ``CONNECT_SECONDS``.
+    """
+    from distributed import Client, LocalCluster
+
+    scheduler = parse_scheduler(scheduler) if isinstance(scheduler, str) else scheduler
+    cluster = None
+    if scheduler.local_workers:
+        cluster = LocalCluster(n_workers=scheduler.local_workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler.address, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError) as error:
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {scheduler.address} within {CONNECT_SECONDS:g} s ({error}); "
+                "is `dask scheduler` running there and its port open from this machine? (or grade on this "
+                "machine: --scheduler local:N, or no --scheduler)") from None
+    executor = ClusterExecutor(client, margin_seconds=margin_seconds)
+    try:
+        yield executor
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# ---------------------------------------------------------------------------------------------- the worker side
+
+
+_PRIVATE = {"root": None}
+_PRIVATE_LOCK = threading.Lock()
+
+
+def _private_root():
+    """This process's private folder for submission copies (mode 0700), made on first use, removed at exit."""
+    with _PRIVATE_LOCK:
+        if _PRIVATE["root"] is None:
+            root = Path(tempfile.mkdtemp(prefix="dlcv-cluster-")).resolve()
+            atexit.register(shutil.rmtree, root, ignore_errors=True)
+            _PRIVATE["root"] = root
+        return _PRIVATE["root"]
+
+
+def _mismatch(client_digest):
+    """The refusal of a worker whose course differs from the client's (None when they agree)."""
+    mine = course_digest()
+    if client_digest == mine:
+        return None
+    where = ""
+    try:
+        from distributed import get_worker
+
+        where = f" at {get_worker().address}"
+    except (ImportError, ValueError):
+        pass
+    return (f"this worker's course differs from the client's: reinstall the same commit on the workers "
+            f"(client {short(client_digest)}, worker {short(mine)}{where})")
+
+
+def _report_start(topic):
+    """Tell the client this task has started (its deadline runs from now); nothing outside a Dask worker."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return
+    worker.log_event(topic, {"key": str(worker.get_current_task())})
+
+
+def grade_on_worker(task):
+    """Grade one submission sent by :class:`ClusterExecutor`, on a cluster worker.
+
+    Parameters
+    ----------
+    task : dict
+        Plain data: ``digest`` (str), ``topic`` (str), ``student`` (str), ``lab`` (str), ``name`` (the file's
+        name, str), ``data`` (bytes), ``limits`` (dict of :class:`~autograder.sandbox.Limits` fields), ``seed``
+        (int or None), ``namespaces`` (bool), ``hide`` (list of str, the client's hidden paths).
+
+    Returns
+    -------
+    dict
+        ``{"results": results dict}``, or ``{"refused": reason}`` when this worker's course differs.
+    """
+    refusal = _mismatch(task["digest"])
+    if refusal:
+        return {"refused": refusal}
+    _report_start(task["topic"])
+    root = _private_root()
+    folder = Path(tempfile.mkdtemp(dir=root))
+    try:
+        name = Path(task["name"]).name or "submission.ipynb"
+        path = folder / name
+        path.write_bytes(task["data"])
+        hide = tuple(sorted(set(task["hide"]) | set(paths_to_hide(root, []))))
+        grading = GradingTask(Submission(path, task["student"], task["lab"]), hide, tuple(paths_to_expose()),
+                              Limits(**task["limits"]), task["seed"], task["namespaces"])
+        return {"results": run_task(grading)}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------- the client side
+
+
+def _not_gradable(task, reason):
+    """Not-gradable results for ``task``, with its lab's tests listed, as local grading writes them."""
+    sub = task.submission
+    spec = load_spec(sub.lab) if sub.lab in hidden_spec_paths() else None
+    seed = default_seed(sub.student, sub.lab) if task.seed is None else int(task.seed)
+    return not_gradable_results(sub, reason, spec, seed if spec else task.seed)
+
+
+def _answer_on_client(task):
+    """``(data, None)`` to send, or ``(None, results)`` for a file that never reaches a sandbox: an unknown lab,
+    an unreadable file, one that is empty or over the size limit (the same results as local grading)."""
+    sub = task.submission
+    if sub.lab is None or sub.lab not in hidden_spec_paths():
+        return None, grade_submission(sub, None, task.limits, task.seed, task.namespaces)  # returns at the lab check
+    try:
+        check_size(Path(sub.path).stat().st_size, MAX_NOTEBOOK_BYTES)
+        return Path(sub.path).read_bytes(), None
+    except NotGradable as error:
+        return None, _not_gradable(task, str(error))
+    except OSError as error:
+        return None, _not_gradable(task, unreadable_reason(error))
+
+
+@dataclass
+class _Pending:
+    task: GradingTask
+    result: Future
+    allowed: float                 # seconds from the task's start to its deadline
+    started: float | None = None   # time.monotonic() on the client when the task (last) started
+    future: object = None          # the Dask future
+
+
+class ClusterExecutor(Executor):
+    """A :class:`concurrent.futures.Executor` for :func:`~autograder.grade.batch.grade_batch` that grades each
+    :class:`~autograder.grade.batch.GradingTask` on a Dask cluster.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        Connected to the cluster; not closed by the executor.
+    margin_seconds : float
+        Added to each task's ``limits.submission_seconds`` to make its deadline, counted from when it starts.
+    digest : str, optional
+        The course digest sent with each task (default: this installation's); only tests pass another one.
+
+    Notes
+    -----
+    Only ``submit(run_task, task)`` is supported: the futures it returns resolve to results dictionaries, or
+    raise :class:`ClusterError` when the cluster is lost.
+    """
+
+    def __init__(self, client, margin_seconds=MARGIN_SECONDS, digest=None):
+        self.client = client
+        self.margin_seconds = float(margin_seconds)
+        self.digest = digest or course_digest()
+        self._topic = f"dlcv-started-{uuid.uuid4().hex}"
+        self._lock = threading.Lock()
+        self._pending = {}  # Dask key -> _Pending
+        self._closed = threading.Event()
+        client.subscribe_topic(self._topic, self._on_started)
+        self._watchdog = threading.Thread(target=self._watch_deadlines, name="dlcv-cluster-deadlines", daemon=True)
+        self._watchdog.start()
+
+    def workers(self):
+        """Number of worker threads the cluster has now (int)."""
+        return sum(self.client.nthreads().values())
+
+    def submit(self, fn, task, /):
+        if fn is not run_task or not isinstance(task, GradingTask):
+            raise TypeError("ClusterExecutor only runs run_task(GradingTask)")
+        result = Future()
+        data, answer = _answer_on_client(task)
+        if answer is not None:
+            result.set_result(answer)
+            return result
+        sub = task.submission
+        key = f"dlcv-grade-{sub.student}-{sub.lab}-{uuid.uuid4().hex[:12]}"
+        payload = {"digest": self.digest, "topic": self._topic, "student": sub.student, "lab": sub.lab,
+                   "name": Path(sub.path).name, "data": data, "limits": task.limits.to_config(), "seed": task.seed,
+                   "namespaces": task.namespaces, "hide": list(task.hide)}
+        entry = _Pending(task, result, task.limits.submission_seconds + self.margin_seconds)
+        with self._lock:
+            self._pending[key] = entry
+        entry.future = self.client.submit(grade_on_worker, payload, key=key, pure=False)
+        entry.future.add_done_callback(self._on_done)
+        return result
+
+    def _take(self, key):
+        with self._lock:
+            return self._pending.pop(key, None)
+
+    def _on_started(self, event):
+        _, message = event
+        with self._lock:
+            entry = self._pending.get(message.get("key"))
+            if entry is not None:
+                entry.started = time.monotonic()
+
+    def _on_done(self, future):
+        """Answer the submission of a Dask future that finished, erred or was cancelled (Dask's callback thread)."""
+        from distributed import KilledWorker
+
+        with self._lock:
+            entry = self._pending.get(future.key)
+        if entry is None:
+            return  # answered already: its deadline passed, or the executor was shut down
+        status = future.status
+        if status == "finished":
+            try:
+                reply = future.result()
+            except Exception:  # noqa: BLE001 - its result was lost with a worker: Dask computes it again
+                status = future.status
+            else:
+                if self._take(future.key):
+                    entry.result.set_result(reply["results"] if "results" in reply
+                                            else _not_gradable(entry.task, reply["refused"]))
+                return
+        if status == "error":
+            error = future.exception()
+            if isinstance(error, KilledWorker):
+                reason = (f"every Dask worker that graded it died ({error}); a worker may be short of memory: give "
+                          "the workers more, or grade this file on its own")
+            else:
+                reason = (f"the Dask worker could not grade it ({type(error).__name__}: {error}); install the same "
+                          "commit on the workers (`pip install -e .`) and delete this results.json to grade it again")
+            if self._take(future.key):
+                entry.result.set_result(_not_gradable(entry.task, reason))
+        elif status == "cancelled":
+            if self._take(future.key):
+                entry.result.set_exception(ClusterError(
+                    "the Dask cluster dropped the batch (the connection to the scheduler was lost?); the results "
+                    "written so far are kept: run the same command again to grade the rest"))
+        else:  # lost or pending again: wait for the recomputation
+            future.add_done_callback(self._on_done)
+
+    def _watch_deadlines(self):
+        while not self._closed.wait(_POLL_SECONDS):
+            now = time.monotonic()
+            with self._lock:
+                late = [k for k, e in self._pending.items() if e.started is not None and now - e.started > e.allowed]
+                entries = [self._pending.pop(k) for k in late]
+            for entry in entries:
+                entry.future.cancel()
+                entry.result.set_result(_not_gradable(entry.task, (
+                    f"grading timed out on the cluster: no result {entry.allowed:g} s after a Dask worker started it "
+                    f"(the sandbox stops a submission after {entry.task.limits.submission_seconds:g} s; was the "
+                    "worker frozen or overloaded?); delete this results.json and rerun to grade it again")))
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        """Stop the deadline watch; with ``cancel_futures``, cancel the tasks not finished yet (the client stays
+        open)."""
+        self._closed.set()
+        with self._lock:
+            entries = list(self._pending.values()) if cancel_futures else []
+            for entry in entries:
+                self._pending.pop(entry.future.key, None)
+        for entry in entries:
+            entry.future.cancel()
+            entry.result.cancel()
+        try:
+            self.client.unsubscribe_topic(self._topic)
+        except Exception:  # noqa: BLE001 - the connection may be gone already
+            pass
+        if wait and self._watchdog is not threading.current_thread():
+            self._watchdog.join()
