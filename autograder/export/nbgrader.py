@@ -26,7 +26,9 @@ from . import ExportError
 CONFIG_NAME = "nbgrader_config.py"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"  # what regions.stub_code writes, line by line
 
-_CONFIG = f'''"""nbgrader settings of a dlcv-labs course, written by `dlcv export nbgrader` (rerunning it rewrites this file).
+CONFIG_HEADER = '"""nbgrader settings of a dlcv-labs course, written by `dlcv export nbgrader`'
+_CONFIG = f'''{CONFIG_HEADER} (exporting again into this
+folder updates the labs' source/ folders and leaves this file as it is: edit it freely).
 
 `nbgrader autograde` does not run submissions in nbgrader's kernel: its Execute step is replaced by dlcv's
 sandboxed grader (autograder.export.nbgrader_grade.DlcvGrade), which writes each exercise's score and dlcv's
@@ -51,6 +53,11 @@ c.OverwriteCells.add_missing_cells = True
 steps = list(Autograde.autograde_preprocessors.default())
 steps[steps.index(Execute)] = "autograder.export.nbgrader_grade.DlcvGrade"
 c.Autograde.autograde_preprocessors = steps
+
+# release_assignment, fetch_assignment, submit and collect need a course id (and the exchange folder, if not
+# nbgrader's default /srv/nbgrader/exchange); autograde, formgrader, feedback and export do not.
+# c.CourseDirectory.course_id = "dlcv"
+# c.Exchange.root = "/srv/nbgrader/exchange"
 
 # DlcvGrade's options (`nbgrader autograde --help-all` lists them): a seed to replay a run, the sandbox's limits.
 # c.DlcvGrade.seed = 1234
@@ -123,12 +130,29 @@ def _require_current_build(project, lab_ids):
                           f"run `dlcv build {numbers}` (and commit labs/), then export again")
 
 
+def _check_out_dir(out_dir):
+    """Raise ExportError unless ``out_dir`` is missing, empty, or a course written by this exporter before."""
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return
+    config = out_dir / CONFIG_NAME
+    if not (config.is_file() and config.read_text(encoding="utf-8").startswith(CONFIG_HEADER)):
+        raise ExportError(f"{out_dir} is not empty and is not a course written by `dlcv export nbgrader`; give a new "
+                          "or empty folder (exporting into an existing dlcv course updates its labs' source folders)")
+
+
+def _check_lab_ids(project, lab_ids):
+    unknown = [lab for lab in lab_ids if lab not in project.templates()]
+    if unknown:
+        raise ExportError(f"no lab {', '.join(unknown)}; the labs are: {', '.join(project.templates())}")
+
+
 def export(project, out_dir, lab_ids):
     """Write the nbgrader course of ``lab_ids`` into ``out_dir``.
 
     Everything is made in memory first: a lab that cannot be exported leaves ``out_dir`` as it was. The same
-    inputs give byte-identical files. A course's own files (``gradebook.db``, ``release/``, ``submitted/``, ...)
-    are left alone; ``nbgrader_config.py`` and each lab's ``source/<lab>/`` notebook and labkit are rewritten.
+    inputs give byte-identical files. ``out_dir`` must be new, empty, or a course this function wrote before: then
+    each lab's ``source/<lab>/`` (notebook and labkit) is rewritten, and the course's own files
+    (``nbgrader_config.py``, ``gradebook.db``, ``release/``, ``submitted/``, ...) are left alone.
 
     Parameters
     ----------
@@ -136,6 +160,7 @@ def export(project, out_dir, lab_ids):
     out_dir : pathlib.Path
         The course folder (created if missing).
     lab_ids : list of str
+        Lab ids, e.g. ``["01_gradient_descent"]``.
 
     Returns
     -------
@@ -145,19 +170,23 @@ def export(project, out_dir, lab_ids):
     Raises
     ------
     ExportError
-        When the labs are not built (or stale), or a lab cannot become an nbgrader assignment.
+        When ``out_dir`` is some other non-empty folder, a lab is unknown, the labs are not built (or stale), or a
+        lab cannot become an nbgrader assignment.
     """
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir)
+    _check_lab_ids(project, lab_ids)
     _require_current_build(project, lab_ids)
     labkit = _labkit_files(project)
-    files = {Path(out_dir) / CONFIG_NAME: _CONFIG.encode()}
+    files = {} if (out_dir / CONFIG_NAME).exists() else {out_dir / CONFIG_NAME: _CONFIG}
     for lab_id in lab_ids:
-        folder = Path(out_dir) / "source" / lab_id
-        files[folder / f"{lab_id}.ipynb"] = dumps(source_notebook(project, lab_id)).encode()
-        files.update({folder / "labkit" / rel: content for rel, content in labkit.items()})
+        folder = out_dir / "source" / lab_id
+        files[folder / f"{lab_id}.ipynb"] = dumps(source_notebook(project, lab_id))
+        files.update({folder / "labkit" / rel: content.decode("utf-8") for rel, content in labkit.items()})
     for lab_id in lab_ids:  # a labkit file that is gone from labs/labkit goes from the course too
-        old = Path(out_dir) / "source" / lab_id / "labkit"
+        old = out_dir / "source" / lab_id / "labkit"
         if old.is_dir():
             shutil.rmtree(old)
     for path, content in files.items():
-        atomic_write(path, content.decode("utf-8"))
+        atomic_write(path, content)
     return list(files)

@@ -77,21 +77,28 @@ class DlcvGrade(NbGraderPreprocessor):
                              "name each assignment by its lab id, as `dlcv export nbgrader` does")
         tests = self._trusted_test_cells(lab, resources["nbgrader"]["notebook"])
         results = self._grade(nb, lab, student)
-        exercises = schema.exercises(results)
         for cell in nb.cells:
             exercise = tests.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
             if exercise is None or not cell.metadata["nbgrader"].get("grade") or cell.cell_type != "code":
                 continue
-            max_score = exercises.get(exercise, {}).get("max_score")
-            if max_score is not None and float(cell.metadata["nbgrader"]["points"]) != max_score:
-                raise ValueError(f"{lab}: test cell of {exercise} is worth {cell.metadata['nbgrader']['points']} "
-                                 f"points in this course but {max_score:g} in dlcv's hidden spec; export the course "
-                                 "again and rerun `nbgrader generate_assignment` before autograding")
+            self._check_points(lab, exercise, cell.metadata["nbgrader"]["points"], results)
             cell.outputs = graded_outputs(results, exercise)
             cell.execution_count = None
         self.log.info("dlcv graded %s of %s: %g / %g points", lab, student, schema.score(results),
                       schema.max_score(results))
         return nb, resources
+
+    @staticmethod
+    def _check_points(lab, exercise, points, results):
+        """Raise ValueError unless the course's test cell of ``exercise`` is worth what dlcv's hidden spec says."""
+        if not schema.exercises(results):
+            return  # an internal error before the spec loaded: nothing to compare with, every test cell gets 0
+        max_score = schema.exercises(results).get(exercise, {}).get("max_score")
+        if max_score is None or float(points) != max_score:
+            worth = "has no such exercise" if max_score is None else f"gives it {max_score:g} points"
+            raise ValueError(f"{lab}: the test cell of {exercise} is worth {points} points in this course, but dlcv's "
+                             f"hidden spec {worth}; export the course again (`dlcv export nbgrader`) and rerun "
+                             "`nbgrader generate_assignment` before autograding")
 
     def _trusted_test_cells(self, lab, notebook):
         """Grade id -> exercise of the test cells of the course's source notebook."""
