@@ -3,7 +3,8 @@ dlcv's score for its exercise, feedback with dlcv's messages and nothing hidden,
 
 Lab 1 goes the whole way (export, generate_assignment, autograde, generate_feedback, export) for four students:
 alice (the solution), bob (partly wrong), carol (the released notebook unchanged) and mallory (bob's answers plus
-cells that patch the checker). Every lab's course passes generate_assignment.
+cells that patch the checker); one more goes through nbgrader's exchange (release, fetch, submit, collect). Every
+lab's course passes generate_assignment and releases exactly the lab's student notebook.
 """
 
 import copy
@@ -54,10 +55,14 @@ except ImportError:
 '''
 
 
+def run_nbgrader(course, *args):
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader runs `alembic`
+    return subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True)
+
+
 def nbgrader(course, *args):
     """Run a real ``nbgrader`` command in the course folder; fail the test with its log if it fails."""
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader runs `alembic`
-    done = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True)
+    done = run_nbgrader(course, *args)
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     assert "[ERROR]" not in done.stderr and "| ERROR]" not in done.stderr, done.stderr
     return done
@@ -291,6 +296,21 @@ def test_answers_graded_by_hand_in_the_gradebook_add_to_dlcvs_score_in_nbgraders
     with open(root / "grades.csv", newline="") as handle:
         bob = next(row for row in csv.DictReader(handle) if row["student_id"] == "bob")
     assert float(bob["score"]) == course.dlcv["bob"]["score"] + manual
+
+
+@pytest.mark.slow
+def test_autograde_stops_with_what_to_do_when_the_course_and_dlcvs_points_differ(course, tmp_path):
+    root = copy_course(course, tmp_path / "course")
+    grade_id, exercise = next(iter(exercise_of_test_cells(course).items()))
+    source = root / "source" / LAB / f"{LAB}.ipynb"  # as if exported before the spec changed that exercise's points
+    nb = nbformat.read(source, as_version=4)
+    [cell] = [c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == grade_id]
+    cell.metadata["nbgrader"]["points"] += 1
+    nbformat.write(nb, source)
+    nbgrader(root, "generate_assignment", LAB, "--force")
+    done = run_nbgrader(root, "autograde", LAB, "--student", "bob", "--force")
+    assert done.returncode != 0
+    assert f"the test cell of {exercise} is worth" in done.stderr and "export the course again" in done.stderr
 
 
 def reference_module(project, lab):
