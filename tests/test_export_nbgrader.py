@@ -31,12 +31,12 @@ from autograder.export import nbgrader as exporter
 from autograder.export.grading import grade_notebook
 from autograder.project import Project
 from helpers import (ROOT, assert_messages_reveal_no_hidden_values, distinctive_spec_lines, record_hidden_values,
-                     secret_solution_lines)
+                     replace_function, secret_solution_lines)
 
 LAB = "01_gradient_descent"
 EXAMPLES = ROOT / "examples" / "submissions"
 BIN = Path(sys.executable).parent
-STUDENTS = ("alice", "bob", "carol", "mallory")
+STUDENTS = ("alice", "bob", "carol", "eve", "mallory")
 
 # mallory's extra cell: under nbgrader's own Execute step every check passes and every test cell scores in full
 PATCH_THE_CHECKER = '''\
@@ -93,6 +93,21 @@ def tampered(nb):
     return nb
 
 
+def peeking(nb, course):
+    """``nb`` whose ``f`` is right only while the course's solutions and alice's submission are out of its reach."""
+    secrets = [str(course / "source" / LAB / f"{LAB}.ipynb"), str(submitted_path(course, "alice"))]
+    return replace_function(nb, "f", f'''
+        def f(x):
+            for path in {secrets!r}:
+                try:
+                    open(path).read()
+                except OSError:
+                    continue
+                return x ** 2 + 1  # it could read one
+            return x ** 2
+        ''')
+
+
 def submitted_path(course, student):
     return course / "submitted" / student / LAB / f"{LAB}.ipynb"
 
@@ -105,8 +120,8 @@ def course(tmp_path_factory):
     nbgrader(root, "generate_assignment", LAB)
     released = nbformat.read(root / "release" / LAB / f"{LAB}.ipynb", as_version=4)
     bob = as_released(released, nbformat.read(EXAMPLES / f"bob_{LAB}.ipynb", as_version=4))
-    notebooks = {"alice": as_released(released, nbformat.read(EXAMPLES / f"alice_{LAB}.ipynb", as_version=4)),
-                 "bob": bob, "carol": released, "mallory": tampered(bob)}
+    alice = as_released(released, nbformat.read(EXAMPLES / f"alice_{LAB}.ipynb", as_version=4))
+    notebooks = {"alice": alice, "bob": bob, "carol": released, "eve": peeking(alice, root), "mallory": tampered(bob)}
     for student, nb in notebooks.items():
         submitted_path(root, student).parent.mkdir(parents=True)
         nbformat.write(nb, submitted_path(root, student))
@@ -145,7 +160,7 @@ def answer_points(nb):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("student", ["alice", "bob", "carol"])
+@pytest.mark.parametrize("student", ["alice", "bob", "carol", "eve"])
 def test_autograde_gives_every_test_cell_dlcvs_score_for_its_exercise(course, student):
     results = course.dlcv[student]
     grades = gradebook_scores(course, student)
@@ -161,7 +176,8 @@ def test_autograde_gives_every_test_cell_dlcvs_score_for_its_exercise(course, st
         assert results["score"] == 0 and all(score == 0 and not manual for score, _, manual in answers.values())
     else:
         assert all(score is None and manual for score, _, manual in answers.values())
-    assert (0 < results["score"] < results["extra_data"]["max_score"]) == (student == "bob")
+    if student == "bob":
+        assert 0 < results["score"] < results["extra_data"]["max_score"]
 
 
 @pytest.mark.slow
@@ -195,7 +211,7 @@ def test_feedback_html_has_dlcvs_messages_and_nothing_hidden(course, monkeypatch
         results = course.dlcv[student]
         shown = [t["name"].split(": ", 1)[-1] for t in results["tests"]]  # what each hidden test checks
         shown += [line for message in failed_messages(results) for line in message.splitlines()]  # why it failed
-        assert len(shown) > len(results["tests"]) > 0 or student == "alice"
+        assert len(shown) >= len(results["tests"]) > 0
         assert [line for line in shown if line not in text] == [], student
     assert [line for line in solution if line in html.unescape(feedback["carol"])] == []
     assert "not implemented yet" in html.unescape(feedback["carol"])
@@ -235,6 +251,15 @@ def test_a_submission_that_patches_the_checker_gains_nothing(course):
     nbgrader_scores = {tests[g]: s for g, (s, _, _) in gradebook_scores(course, "mallory").items() if g in tests}
     assert nbgrader_scores == exercise_scores(mallory) == exercise_scores(honest)
     assert sum(nbgrader_scores.values()) < mallory["extra_data"]["max_score"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="hiding the course folder needs root (mount namespaces)")
+def test_the_courses_solutions_and_other_submissions_are_out_of_a_submissions_reach(course):
+    tests = exercise_of_test_cells(course)
+    scores = {tests[g]: s for g, (s, _, _) in gradebook_scores(course, "eve").items() if g in tests}
+    assert scores == exercise_scores(course.dlcv["alice"])  # eve's f opened neither file
+    assert course.dlcv["eve"]["extra_data"]["protections"]["private_tmp"]  # the course lives in /tmp here
 
 
 @pytest.mark.slow
