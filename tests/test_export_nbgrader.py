@@ -244,6 +244,19 @@ def test_nbgrader_export_csv_has_the_totals_of_dlcv_grade_plus_the_hand_graded_p
 
 
 @pytest.mark.slow
+def test_validate_runs_the_public_checks_of_the_released_notebook(course, tmp_path):
+    folder = shutil.copytree(course.root / "release" / LAB, tmp_path / LAB)  # what a student fetches
+    nbformat.write(nbformat.read(submitted_path(course.root, "alice"), as_version=4), folder / "alice.ipynb")
+    assert "Success! Your notebook passes all the tests." in run_nbgrader(folder, "validate", "alice.ipynb").stdout
+    stub = run_nbgrader(folder, "validate", f"{LAB}.ipynb").stdout
+    released = nbformat.read(folder / f"{LAB}.ipynb", as_version=4)
+    answers = [c for c in released.cells if "answer" in c.metadata.get("dlcv", {})]
+    tests = exercise_of_test_cells(course)
+    assert f"VALIDATION FAILED ON {len(tests) + len(answers)} CELL(S)!" in stub  # every test cell, every answer
+    assert stub.count("is not implemented yet") == len(tests) == len(course.dlcv["carol"]["extra_data"]["exercises"])
+
+
+@pytest.mark.slow
 def test_a_submission_that_patches_the_checker_gains_nothing(course):
     mallory = course.dlcv["mallory"]
     honest = grade_notebook(submitted_path(course.root, "bob"), LAB, student="mallory")  # bob's file, mallory's seed
