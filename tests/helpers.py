@@ -131,9 +131,9 @@ def significant_digits(token):
     return len(token.lower().split("e")[0].lstrip("+-").replace(".", "").lstrip("0"))
 
 
-def assert_feedback_reveals_no_hidden_values(lab, reference, function_names, wrong_answer, tmp_path, monkeypatch):
-    """Grade ``wrong_answer`` while recording every number sent to the student's code and every number the
-    reference's ``function_names`` compute; no failure message may contain one of them to 4 significant digits."""
+def record_hidden_values(reference, function_names, monkeypatch):
+    """Record, from now on, every number sent to a student's code and every number the reference's
+    ``function_names`` compute; returns the list that fills up as grading goes."""
     from autograder.grade import runner
 
     secrets = []
@@ -151,46 +151,54 @@ def assert_feedback_reveals_no_hidden_values(lab, reference, function_names, wro
             return result
 
         monkeypatch.setattr(reference, fn_name, recording)
+    return secrets
 
-    name, source, _ = wrong_answer
-    messages = failed_tests(grade_notebook(replace_function(solution_notebook(lab), name, source), lab, tmp_path))
+
+def assert_messages_reveal_no_hidden_values(messages, secrets):
+    """No message contains one of the recorded ``secrets`` to 4 significant digits."""
     assert messages and secrets
     secret_texts = {f"{s:.4g}" for s in secrets if np.isfinite(s) and s != int(s)}
-    for message in messages.values():
+    for message in messages:
         long_numbers = [t for t in NUMBER.findall(message) if significant_digits(t) >= 4]
         assert not [t for t in long_numbers if f"{float(t):.4g}" in secret_texts], message
 
 
-# ------------------------------------------------------------------ what students must never see (release checks)
+def assert_feedback_reveals_no_hidden_values(lab, reference, function_names, wrong_answer, tmp_path, monkeypatch):
+    """Grade ``wrong_answer`` while recording every number sent to the student's code and every number the
+    reference's ``function_names`` compute; no failure message may contain one of them to 4 significant digits."""
+    secrets = record_hidden_values(reference, function_names, monkeypatch)
+    name, source, _ = wrong_answer
+    messages = failed_tests(grade_notebook(replace_function(solution_notebook(lab), name, source), lab, tmp_path))
+    assert_messages_reveal_no_hidden_values(list(messages.values()), secrets)
 
 
-def secret_solution_lines():
-    """Module name -> the lines of its solution regions that say something of the solution: a line that also stands
-    in code given to students (outside every region), a comment, or a bare keyword / ``return x`` is left out (the
-    rule of test_build's leak test)."""
+# ------------------------------------------------------------------ no solution line and no hidden-spec line leaks
+
+
+def secret_solution_lines(module_path):
+    """The lines of a reference module's solution regions that say something of the solution (stripped).
+
+    A line that also stands in code given to students (outside every region) is no secret, nor is a comment or a
+    line that says nothing of the solution (a bare keyword, ``return x``).
+    """
     from autograder.build import regions
 
-    secrets = {}
-    for module in sorted((ROOT / "solutions").glob("[a-z]*.py")):
-        source = module.read_text()
-        inside = {line.strip() for line in regions.solution_region_lines(source, module.name)}
-        outside = {line.strip() for line in regions.stub_code(source, module.name).splitlines()}
-        secrets[module.name] = {line for line in inside - outside
-                                if len(re.findall(r"\w", line)) >= 4 and not line.startswith("#")
-                                and not re.fullmatch(r"return \w+|(?:else|try|finally|break|continue|pass)\s*:?", line)}
-    return secrets
+    source = Path(module_path).read_text()
+    inside = {line.strip() for line in regions.solution_region_lines(source, Path(module_path).name)}
+    outside = {line.strip() for line in regions.stub_code(source, Path(module_path).name).splitlines()}
+    return {line for line in inside - outside
+            if len(re.findall(r"\w", line)) >= 4 and not line.startswith("#")
+            and not re.fullmatch(r"return \w+|(?:else|try|finally|break|continue|pass)\s*:?", line)}
+
+
+def distinctive_spec_lines(spec_path):
+    """Lines that only a hidden spec would write (stripped): random inputs, calls into the sandbox or the
+    reference, docstrings."""
+    return [line.strip() for line in Path(spec_path).read_text().splitlines()
+            if any(mark in line for mark in ("rng.", "student.", "ref.", "FnRef(", '"""')) and len(line.strip()) > 12]
 
 
 def handout_lines(nb):
     """Lines of cells that hand out an earlier lab's answer on purpose (``provided`` from another module)."""
     handouts = [c for c in nb.cells if any(":" in name for name in c.metadata.get("dlcv", {}).get("provided", []))]
     return {line.strip() for cell in handouts for line in cell.source.splitlines() if line.strip()}
-
-
-def distinctive_spec_lines():
-    """Spec file name -> lines only a hidden spec would write (random inputs, calls into the sandbox or the
-    reference, docstrings)."""
-    return {spec.name: [line.strip() for line in spec.read_text().splitlines()
-                        if any(mark in line for mark in ("rng.", "student.", "ref.", "FnRef(", '"""'))
-                        and len(line.strip()) > 12]
-            for spec in sorted((ROOT / "autograder" / "hidden").glob("[0-9]*.py"))}

@@ -12,7 +12,7 @@ import pytest
 from autograder.build import regions
 from autograder.build.builder import build
 from autograder.project import Project
-from helpers import ROOT
+from helpers import ROOT, distinctive_spec_lines, handout_lines, secret_solution_lines
 
 MODULE = '''import numpy as np
 
@@ -62,30 +62,17 @@ def _code_lines(nb):
     return {line.strip() for cell in nb.cells for line in cell.source.splitlines() if line.strip()}
 
 
-def _handout_lines(nb):
-    """Lines of cells that hand out an earlier lab's answer on purpose (``provided`` from another module)."""
-    handouts = [c for c in nb.cells if any(":" in name for name in c.metadata.get("dlcv", {}).get("provided", []))]
-    return {line.strip() for cell in handouts for line in cell.source.splitlines() if line.strip()}
-
-
 def test_no_solution_line_of_any_reference_module_reaches_the_students():
     student_text = set()
     for path in (ROOT / "labs").rglob("*"):
         if path.suffix == ".ipynb":
             nb = nbformat.read(path, as_version=4)
-            student_text |= _code_lines(nb) - _handout_lines(nb)
+            student_text |= _code_lines(nb) - handout_lines(nb)
         elif path.suffix == ".py":
             student_text |= {line.strip() for line in path.read_text().splitlines() if line.strip()}
     leaked = {}
     for module in sorted((ROOT / "solutions").glob("[a-z]*.py")):
-        source = module.read_text()
-        inside = {line.strip() for line in regions.solution_region_lines(source, module.name)}
-        outside = {line.strip() for line in regions.stub_code(source, module.name).splitlines()}
-        # a line that also stands in code given to students (outside every region) is not a leak
-        # a line that says nothing of the solution (a bare keyword, `return x`) is no leak wherever it stands
-        secret = {line for line in inside - outside
-                  if len(re.findall(r"\w", line)) >= 4 and not line.startswith("#")
-                  and not re.fullmatch(r"return \w+|(?:else|try|finally|break|continue|pass)\s*:?", line)}
+        secret = secret_solution_lines(module)
         found = secret & student_text
         if found:
             leaked[module.name] = sorted(found)
@@ -114,10 +101,7 @@ def test_no_hidden_spec_content_reaches_the_students():
     student_files = [p for p in (ROOT / "labs").rglob("*") if p.suffix in (".ipynb", ".py")]
     student_text = "\n".join(p.read_text() for p in student_files)
     for spec in (ROOT / "autograder" / "hidden").glob("[0-9]*.py"):
-        # lines that only a spec would write: random inputs, calls into the sandbox or the reference, docstrings
-        distinctive = [line.strip() for line in spec.read_text().splitlines()
-                       if any(mark in line for mark in ("rng.", "student.", "ref.", "FnRef(", '"""'))
-                       and len(line.strip()) > 12]
+        distinctive = distinctive_spec_lines(spec)
         assert distinctive, spec
         assert [line for line in distinctive if line in student_text] == []
     assert not re.search(r"^\s*(import|from) (autograder|solutions)\b", student_text, re.MULTILINE)

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from autograder.grade.extract import definitions_only, program_from_notebook
+from autograder.grade.submissions import find_submissions
 from autograder.sandbox import Limits
 from helpers import ROOT, exercise_scores, failed_tests, grade_notebook, replace_function, solution_notebook, student_notebook
 
@@ -194,6 +195,16 @@ def test_nbgrader_submitted_tree_is_recognised(tmp_path):
     out = tmp_path / "out"
     assert dlcv("grade", str(tmp_path / "submitted"), "--out", str(out)).returncode == 0
     assert json.loads((out / "frank" / LAB / "results.json").read_text())["score"] == 29
+
+
+def test_nbgrader_notebooks_named_by_their_lab_are_told_apart_by_student(tmp_path):
+    # `dlcv export nbgrader` names each assignment's notebook by the lab: submitted/<student>/<lab>/<lab>.ipynb
+    for student in ("frank", "grace"):
+        (tmp_path / "submitted" / student / LAB).mkdir(parents=True)
+        (tmp_path / "submitted" / student / LAB / f"{LAB}.ipynb").write_text("{}")
+    found, ignored = find_submissions([tmp_path / "submitted"], [LAB, "02_linear_models"])
+    assert [(s.student, s.lab) for s in found] == [("frank", LAB), ("grace", LAB)] and ignored == []
+    assert find_submissions([tmp_path / "submitted" / "grace" / LAB], [LAB])[0][0].student == "grace"
 
 
 def test_check_command_passes_the_solution_and_explains_the_stub(tmp_path):

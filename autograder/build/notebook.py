@@ -16,6 +16,7 @@ anything else
     Narrative or demo cells, given to students as they are and locked.
 """
 
+import copy
 from dataclasses import dataclass
 
 import jupytext
@@ -33,7 +34,9 @@ class TemplateError(ValueError):
 
 @dataclass(frozen=True)
 class LabNotebooks:
-    """The two notebooks generated from one template."""
+    """The notebooks generated from one template: the student's and the solution, plus ``marked``, the solution
+    with each solution region still between its ``### BEGIN SOLUTION`` / ``### END SOLUTION`` lines (the source
+    notebook of course tools that make the stubs themselves, as nbgrader does)."""
 
     lab_id: str
     title: str
@@ -41,6 +44,7 @@ class LabNotebooks:
     solution: nbformat.NotebookNode
     exercises: tuple
     topic: str  # the reference module's name, e.g. "gradient_descent"
+    marked: nbformat.NotebookNode = None
 
 
 def _nbgrader(grade_id, *, solution=False, grade=False, locked=True, points=None):
@@ -76,12 +80,14 @@ def _lookup(name, reference, project):
         raise TemplateError(str(error.args[0])) from None
 
 
-def _functions_source(reference, names, stub, project):
-    parts = []
-    for name in names:
-        code, where = _lookup(name, reference, project)
-        parts.append(regions.stub_code(code, where) if stub else regions.solution_code(code, where))
-    return "\n\n\n".join(parts)
+def _functions_source(reference, names, render, project):
+    """The functions ``names``, each rendered by ``render(code, where)``, two blank lines apart."""
+    return "\n\n\n".join(render(*_lookup(name, reference, project)) for name in names)
+
+
+def _as_marked(code, where):
+    regions.solution_code(code, where)  # checks the markers
+    return code
 
 
 def build_notebooks(template_path, project):
@@ -108,7 +114,7 @@ def build_notebooks(template_path, project):
     reference = (reference_path.read_text(encoding="utf-8"), str(reference_path.relative_to(project.root)))
 
     points = exercise_points(lab_id)
-    student_cells, solution_cells, exercises = [], [], []
+    student_cells, solution_cells, exercises, marked_sources = [], [], [], {}
     for index, cell in enumerate(template.cells):
         meta = dict(cell.metadata)
         number = f"{index:02d}"
@@ -126,8 +132,9 @@ def build_notebooks(template_path, project):
             dlcv = {"exercise": name, "functions": list(names)}
             nbg = _nbgrader(name, solution=True, locked=False)
             cell_id = f"{number}-exercise-{name}".replace("_", "-")
-            stub = _functions_source(reference, names, True, project) + extra
-            solution = _functions_source(reference, names, False, project) + extra
+            stub = _functions_source(reference, names, regions.stub_code, project) + extra
+            solution = _functions_source(reference, names, regions.solution_code, project) + extra
+            marked_sources[cell_id] = _functions_source(reference, names, _as_marked, project) + extra
             student_cells.append(_new_cell("code", stub, cell_id, nbg, dlcv))
             solution_cells.append(_new_cell("code", solution, cell_id, nbg, dlcv))
             exercises.append(name)
@@ -145,7 +152,7 @@ def build_notebooks(template_path, project):
                 code, where = _lookup(name, reference, project)
                 if ":" not in name and regions.solution_region_lines(code, where):
                     raise TemplateError(f"{template_path}: provided function {name} has a solution region")
-            source = _functions_source(reference, names, False, project)
+            source = _functions_source(reference, names, regions.solution_code, project)
             cell_type, dlcv, kind = "code", {"provided": list(names)}, "provided"
         elif "check" in meta:
             source, cell_type, dlcv, kind = cell.source, "code", {"check": meta["check"]}, "check"
@@ -177,8 +184,11 @@ def build_notebooks(template_path, project):
                        "dlcv": {"lab": lab_id, "title": title}}
         return nb
 
+    marked_cells = [copy.deepcopy(cell) for cell in solution_cells]
+    for cell in marked_cells:
+        cell.source = marked_sources.get(cell.id, cell.source)
     return LabNotebooks(lab_id, title, notebook(student_cells), notebook(solution_cells), tuple(exercises),
-                        settings["reference"].rsplit(".", 1)[-1])
+                        settings["reference"].rsplit(".", 1)[-1], notebook(marked_cells))
 
 
 def _points(value):

@@ -29,6 +29,16 @@ def results_path(out_dir, student, lab):
     return Path(out_dir) / student / lab / "results.json"
 
 
+def exercise_feedback(results, exercise):
+    """What the student is told about each test of ``exercise``: ``(mark, description, message)`` in the order the
+    tests ran; the message (why it failed) is ``""`` for a test that passed."""
+    found = []
+    for test in schema.tests_of(results, exercise):
+        passed = test["status"] == "passed"
+        found.append(("✔" if passed else "✘", test["name"].split(": ", 1)[-1], "" if passed else test["output"] or ""))
+    return found
+
+
 def feedback_text(results):
     """A student-facing Markdown summary of one submission's results, exercise by exercise.
 
@@ -41,12 +51,10 @@ def feedback_text(results):
     lines = [f"# {lab} — {schema.score(results):g} / {schema.max_score(results):g} points", ""]
     for name, totals in schema.exercises(results).items():
         lines.append(f"## {name}: {totals['score']:g} / {totals['max_score']:g}")
-        for test in schema.tests_of(results, name):
-            mark = "✔" if test["status"] == "passed" else "✘"
-            description = test["name"].split(": ", 1)[-1]
+        for mark, description, message in exercise_feedback(results, name):
             lines.append(f"- {mark} {description}")
-            if test["status"] != "passed" and test["output"]:
-                lines += ["", "  ```", *(f"  {line}" for line in test["output"].splitlines()), "  ```"]
+            if message:
+                lines += ["", "  ```", *(f"  {line}" for line in message.splitlines()), "  ```"]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

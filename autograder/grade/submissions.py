@@ -43,10 +43,11 @@ def _classify(path, root, labs):
         if stem.endswith("_" + lab) and len(stem) > len(lab) + 1:
             return stem[: -len(lab) - 1], lab
     parent = path.parent
+    # nbgrader's submitted/<student>/<lab>/<file> first: its notebook is often named by the lab too
+    if parent.name in labs and parent.parent != parent:
+        return parent.parent.name, parent.name
     if stem in labs and parent != root.parent:
         return parent.name, stem
-    if parent.name in labs and parent.parent != parent:  # nbgrader: submitted/<student>/<lab>/<file>
-        return parent.parent.name, parent.name
     return None
 
 
