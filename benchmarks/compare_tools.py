@@ -152,17 +152,19 @@ def submit_to_nbgrader(course, batch, lab):
         shutil.copytree(course / "release" / lab / "labkit", folder / "labkit", dirs_exist_ok=True)
 
 
-def nbgrader_verdicts(course, batch, lab, prefix=""):
-    """{student: {exercise: right?}} from the course's gradebook (grade cells ``prefix + exercise``)."""
+def nbgrader_verdicts(course, batch, lab, prefix="", grade_ids=None):
+    """{student: {exercise: right?}} from the course's gradebook: the grade cell of an exercise is
+    ``grade_ids[exercise]``, by default ``prefix + exercise``."""
     from nbgrader.api import Gradebook
 
     spec = load_spec(lab)
+    grade_ids = grade_ids or {exercise: f"{prefix}{exercise}" for exercise in spec.exercises}
     verdicts = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student, _ in batch:
             verdicts[student] = {}
             for exercise in spec.exercises:
-                grade = gradebook.find_grade(f"{prefix}{exercise}", lab, lab, student)
+                grade = gradebook.find_grade(grade_ids[exercise], lab, lab, student)
                 verdicts[student][exercise] = grade.score == grade.max_score
     return verdicts
 
@@ -208,17 +210,19 @@ def grade_with_otter(zip_path, batch, lab):
 
 
 def grade_with_exported_course(work, batch, lab):
-    """``dlcv export nbgrader`` then ``nbgrader autograde``; seconds per submission and verdicts."""
-    project = find_project(ROOT)
+    """``dlcv export nbgrader`` then ``nbgrader autograde``; (seconds per submission, verdicts)."""
     from autograder.export import nbgrader as exporter
 
     course = work / "exported"
-    exporter.export(project, course, [lab])
+    exporter.export(find_project(ROOT), course, [lab])
     _run([BIN / "nbgrader", "generate_assignment", lab, "--force"], course)
     submit_to_nbgrader(course, batch, lab)
     started = time.perf_counter()
     _run([BIN / "nbgrader", "autograde", lab, "--force"], course)
-    return (time.perf_counter() - started) / len(batch)
+    seconds = (time.perf_counter() - started) / len(batch)
+    source = nbformat.read(course / "source" / lab / f"{lab}.ipynb", as_version=4)
+    grade_ids = {exercise: grade_id for grade_id, exercise in exporter.exercise_test_cells(source).items()}
+    return seconds, nbgrader_verdicts(course, batch, lab, grade_ids=grade_ids)
 
 
 # ----------------------------------------------------------------------------------------------- report
@@ -249,11 +253,13 @@ def main():
             nbgrader_s, nbgrader_v = grade_with_nbgrader(course, batch, lab)
             zip_path = native_otter_autograder(work / "otter", lab)
             otter_s, otter_v = grade_with_otter(zip_path, batch, lab)
-            exported = grade_with_exported_course(work, batch, lab) if args.exported else None
+            exported, exported_v = grade_with_exported_course(work, batch, lab) if args.exported else (None, None)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         differ = {"dlcv -j2": disagreements(verdicts, verdicts_2), "nbgrader": disagreements(verdicts, nbgrader_v),
                   "otter": disagreements(verdicts, otter_v)}
+        if exported_v is not None:
+            differ["exported nbgrader"] = disagreements(verdicts, exported_v)
         right = sum(all(per.values()) for per in verdicts.values())
         rows.append((lab, len(batch), right, dlcv_1, dlcv_2, nbgrader_s, otter_s, exported, differ))
         ok = ok and not any(differ.values())
@@ -276,7 +282,7 @@ def main():
             if pairs:
                 print(f"DISAGREE {lab} {tool}: {len(pairs)} (student, exercise) verdicts differ from dlcv's, "
                       f"e.g. {pairs[:5]}")
-    print("all three agree on which exercises are right" if ok else "the tools disagree (see above)")
+    print("every tool agrees with dlcv on which exercises are right" if ok else "the tools disagree (see above)")
     return 0 if ok else 1
 
 
