@@ -129,6 +129,18 @@ def _format_summary(rows):
     return "\n".join(lines)
 
 
+def _weaker_sandbox_warning(graded):
+    """One line for the whole run when some workers had no user namespace (the grader is not root), else None."""
+    from .grade import results as schema
+
+    reasons = [r for r in (schema.weaker_sandbox_reason(results) for _, results in graded) if r]
+    if not reasons:
+        return None
+    return (f"dlcv grade: WEAKER SANDBOX for {len(reasons)} of {len(graded)} submissions, no user namespace: "
+            f"{reasons[0]}. Their code could read every file you can (the instructor's repository too) and use "
+            "the network; see README, \"Without root\".")
+
+
 def _cmd_grade(args):
     from tqdm import tqdm
 
@@ -164,6 +176,9 @@ def _cmd_grade(args):
         bar.update(len(outcome.skipped))
     if outcome.skipped:
         print(f"{len(outcome.skipped)} submissions already had results (use --force to regrade)", file=sys.stderr)
+    warning = _weaker_sandbox_warning(outcome.graded)
+    if warning:
+        print(warning, file=sys.stderr)
     gradebook, _, _ = report.write_gradebook(out, exercises_by_lab())
     keys = {s.key for s in submissions}
     rows = [r for r in report.read_all_results(out) if (r[0], r[1]) in keys]
