@@ -67,7 +67,8 @@ class Limits:
     memory_bytes: int = 2 * 2**30       # address space (RLIMIT_AS)
     file_bytes: int = 16 * 2**20        # largest file the worker may write, its output log included (RLIMIT_FSIZE)
     disk_bytes: int = 64 * 2**20        # size of the private /tmp when namespaces are available
-    processes: int = 64                 # processes of the worker's user (RLIMIT_NPROC)
+    processes: int = 64                 # processes of one worker (RLIMIT_NPROC: counted per private uid as root,
+                                        # per user namespace without root, per grader user in the fallback)
     worker_restarts: int = 5            # fresh workers a submission may use up before its remaining tests fail
 
     def to_config(self):
