@@ -170,6 +170,7 @@ def test_the_rootless_attack_batch_finishes_with_every_protection(rootless_attac
         assert protections["capabilities"] == "none" and protections["private_proc"] is True, (student, protections)
         assert protections["private_tmp"] is True and "errors" not in protections, (student, protections)
         assert protections.get("unprivileged_user") is None  # no private uid without root: the grader's own
+        assert protections["grader_not_dumpable"] is True
 
 
 # What an attack's tests say where the namespaces make it fail differently than as root (its score is the same).
@@ -375,6 +376,33 @@ for path, text in (("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", f"{u
         handle.write(text)
 os.execv(sys.argv[1], sys.argv[1:])
 """
+
+
+GRADER = r"""
+import os
+
+def probe():
+    grader = os.getppid()  # in the fallback the grader is visible: the worker's parent, of the same user
+    out = {"same_user": os.stat(f"/proc/{grader}").st_uid == os.getuid()}
+    for name in ("environ", "mem", "maps"):
+        try:
+            with open(f"/proc/{grader}/{name}", "rb") as handle:
+                handle.read(1)
+            out[name] = "read"
+        except OSError as error:
+            out[name] = type(error).__name__
+    return out
+"""
+
+
+def test_in_the_fallback_the_grader_is_not_dumpable(stage):
+    """Where workers can see the grader (no PID namespace), they cannot read its environment or memory."""
+    result = _probe(stage, GRADER, DLCV_USER_NAMESPACES="off")
+    assert result["protections"]["user_namespace"] is False and result["protections"]["grader_not_dumpable"]
+    value = result["values"][0]
+    # the same user, whose own processes' environment, memory and maps it could otherwise read
+    assert value == {"same_user": True, "environ": "PermissionError", "mem": "PermissionError",
+                     "maps": "PermissionError"}, value
 
 
 def test_a_kernel_that_forbids_user_namespaces_gives_the_fallback_and_says_why(stage):
