@@ -131,6 +131,18 @@ def _format_summary(rows):
     return "\n".join(lines)
 
 
+def _weaker_sandbox_warning(graded):
+    """One line for the whole run when some workers had no user namespace (the grader is not root), else None."""
+    from .grade import results as schema
+
+    reasons = [r for r in (schema.weaker_sandbox_reason(results) for _, results in graded) if r]
+    if not reasons:
+        return None
+    return (f"dlcv grade: WEAKER SANDBOX for {len(reasons)} of {len(graded)} submissions, no user namespace: "
+            f"{reasons[0]}. Their code could read every file you can (the instructor's repository too) and use "
+            "the network; see README, \"Without root\".")
+
+
 def _cmd_grade(args):
     from tqdm import tqdm
 
@@ -188,6 +200,9 @@ def _cmd_grade(args):
             return EXIT_USAGE
     if outcome.skipped:
         print(f"{len(outcome.skipped)} submissions already had results (use --force to regrade)", file=sys.stderr)
+    warning = _weaker_sandbox_warning(outcome.graded)
+    if warning:
+        print(warning, file=sys.stderr)
     gradebook, _, _ = report.write_gradebook(out, exercises_by_lab())
     keys = {s.key for s in submissions}
     rows = [r for r in report.read_all_results(out) if (r[0], r[1]) in keys]
@@ -265,17 +280,17 @@ def make_parser():
     grade.add_argument("--memory-mb", type=int, default=2048, metavar="MB",
                        help="address-space limit of a worker in MiB (default 2048)")
     grade.add_argument("--processes", type=int, default=64, metavar="N",
-                       help="processes a worker's private user may run (default 64)")
+                       help="processes a worker may run (default 64; without user namespaces shared by your user)")
     grade.add_argument("--output-mb", type=int, default=16, metavar="MB",
                        help="largest file, printed output included, a worker may write, in MiB (default 16)")
     grade.add_argument("--html", action="store_true",
                        help="also write feedback.html: the student's notebook with each exercise's results under it, "
                             "readable offline (about 2 s per submission)")
     grade.add_argument("--no-namespaces", action="store_true",
-                       help="do not enter mount, network and IPC namespaces, even as root: the worker then has the "
-                            "network, the machine's /tmp and /proc, and can read every file its user may (the "
-                            "instructor's repository included); the private user id (as root) and the resource "
-                            "limits stay. For debugging only")
+                       help="do not enter namespaces (as root: mount, network and IPC; otherwise: the user namespace "
+                            "and all it owns): the worker then has the network, the machine's /tmp and /proc, and "
+                            "can read every file its user may (the instructor's repository included); the private "
+                            "user id (as root) and the resource limits stay. For debugging only")
     grade.set_defaults(run=_cmd_grade)
     export = commands.add_parser(
         "export", help="write an nbgrader course, otter-grader master notebooks or a Gradescope autograder",

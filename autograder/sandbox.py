@@ -5,7 +5,9 @@ runtime's warm template (``autograder.zygote``: an interpreter that has imported
 else); otherwise, or whenever the template fails, a cold ``python -I`` started from a runtime copy of
 ``autograder.worker``. Either way the worker locks itself down before any student code runs (read
 ``autograder.worker.lockdown`` top to bottom); this side enforces wall time, kills the whole process group, and,
-when it runs as root, every process left behind by the worker's private user id.
+when it runs as root, every process left behind by the worker's private user id. Without root the worker forks
+once into a PID namespace of its own and hands this side a pidfd of that namespace's pid 1 (on a socket given to
+it at start): SIGKILL to pid 1 ends every process of the namespace, wherever their process group went.
 
 Where the trusted side reads untrusted bytes, and what bounds each read
 -----------------------------------------------------------------------
@@ -32,8 +34,10 @@ Writes to a worker are non-blocking with the same deadline, so a worker that sto
 import fcntl
 import json
 import os
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +52,8 @@ from .zygote import Zygote, ZygoteError
 WORKER_PACKAGE = Path(__file__).resolve().parent / "worker"
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from dlcv_worker.main import main; main(sys.argv[2])"
 _UID_BASE = 61000
+PR_SET_DUMPABLE = 4
+USER_NAMESPACES_SWITCH = "DLCV_USER_NAMESPACES"  # "off": behave as on a kernel that forbids user namespaces
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,8 @@ class Limits:
     memory_bytes: int = 2 * 2**30       # address space (RLIMIT_AS)
     file_bytes: int = 16 * 2**20        # largest file the worker may write, its output log included (RLIMIT_FSIZE)
     disk_bytes: int = 64 * 2**20        # size of the private /tmp when namespaces are available
-    processes: int = 64                 # processes of the worker's user (RLIMIT_NPROC)
+    processes: int = 64                 # processes of one worker (RLIMIT_NPROC: counted per private uid as root,
+                                        # per user namespace without root, per grader user in the fallback)
     worker_restarts: int = 5            # fresh workers a submission may use up before its remaining tests fail
 
     def to_config(self):
@@ -165,6 +172,22 @@ def worker_environment():
     return env
 
 
+def user_namespace_switch():
+    """None when workers without root may use user namespaces, else why not (``DLCV_USER_NAMESPACES=off``)."""
+    if os.environ.get(USER_NAMESPACES_SWITCH, "on").lower() in ("off", "0", "no", "false"):
+        return f"user namespaces are switched off ({USER_NAMESPACES_SWITCH}=off)"
+    return None
+
+
+def _protect_grader():
+    """Without root the workers run as the grader's own user: make the grader non-dumpable, so that a worker that
+    can see it (the fallback without a PID namespace) can neither ptrace it nor read its memory or environment."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(PR_SET_DUMPABLE, ctypes.c_ulong(0), 0, 0, 0) == 0
+
+
 def warm_by_default():
     """Warm workers unless ``DLCV_WORKERS=cold``; only as root, where a worker runs as another user than the
     template and so cannot reach it."""
@@ -172,30 +195,71 @@ def warm_by_default():
 
 
 class _ColdProcess:
-    """A worker started as a fresh ``python -I`` (the cold path)."""
+    """A worker started as a fresh ``python -I`` (the cold path).
+
+    Without root it also gets one end of a hand-off socket, on which it sends a pidfd of pid 1 of its PID
+    namespace (before its hello) or which it closes unused (no user namespace).
+    """
 
     warm = False
 
     def __init__(self, runtime_dir, config, cwd):
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-c", _BOOT, str(runtime_dir), json.dumps(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=cwd, env=worker_environment(), start_new_session=True,
-        )
+        self._handoff, theirs, self.init_pidfd = None, None, None
+        if os.geteuid() != 0:
+            self._handoff, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._handoff.setblocking(False)
+            config = {**config, "handoff_fd": theirs.fileno()}
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-c", _BOOT, str(runtime_dir), json.dumps(config)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                cwd=cwd, env=worker_environment(), start_new_session=True,
+                pass_fds=(theirs.fileno(),) if theirs else (),
+            )
+        finally:
+            if theirs is not None:
+                theirs.close()
         self.pid = self.process.pid
         self.to_worker, self.from_worker = self.process.stdin.fileno(), self.process.stdout.fileno()
 
+    def _take_init_pidfd(self):
+        """The pidfd of the worker's PID namespace's pid 1, if it has sent one (it does before its hello)."""
+        if self._handoff is None or self.init_pidfd is not None:
+            return
+        try:
+            marker, fds, _, _ = socket.recv_fds(self._handoff, 1, 1)
+        except (BlockingIOError, OSError):
+            return
+        if marker == b"P" and len(fds) == 1:
+            self.init_pidfd = fds[0]
+        else:
+            for fd in fds:
+                os.close(fd)
+
     def kill(self):
-        """SIGKILL the worker's process group and the worker, reap it, close its pipes."""
+        """SIGKILL the worker's PID namespace (without root), its process group and the worker, reap it, close
+        its pipes."""
+        self._take_init_pidfd()
+        if self.init_pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self.init_pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            poller = select.poll()
+            poller.register(self.init_pidfd, select.POLLIN)
+            poller.poll(10_000)  # pid 1 is reported gone only once the kernel has ended the whole namespace
+            os.close(self.init_pidfd)
+            self.init_pidfd = None
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         self.process.kill()
         self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
+        for stream in (self.process.stdin, self.process.stdout, self._handoff):
             try:
-                stream.close()
+                if stream is not None:
+                    stream.close()
             except OSError:
                 pass
 
@@ -224,6 +288,7 @@ class Runtime:
         os.chmod(self.dir, 0o755)
         self.hide = sorted({str(Path(p).resolve()) for p in hide})
         self.warm = warm_by_default() if warm is None else bool(warm) and os.geteuid() == 0
+        self.grader_undumpable = os.geteuid() != 0 and _protect_grader()
         self.zygote = None
         self.zygote_failures = 0
         self._zygote_lock = threading.Lock()
@@ -282,7 +347,7 @@ class Worker:
         self.uid = _UIDS.take() if os.geteuid() == 0 else None
         self.scratch = Path(tempfile.mkdtemp(prefix="dlcv-work-"))
         config = {"hide": runtime.hide, "expose": runtime.expose, "limits": limits.to_config(), "uid": self.uid,
-                  "workdir": str(self.scratch), "namespaces": namespaces}
+                  "workdir": str(self.scratch), "namespaces": namespaces, "user_namespace_off": user_namespace_switch()}
         try:
             self.process = runtime.start_worker(config, self.scratch)
         except BaseException:
@@ -298,6 +363,8 @@ class Worker:
             self.close()
             raise WorkerError(f"the sandboxed worker did not start ({type(error).__name__})") from None
         self.protections = hello.get("hello", {})
+        if runtime.grader_undumpable and isinstance(self.protections, dict):
+            self.protections = {**self.protections, "grader_not_dumpable": True}
 
     def _receive(self, deadline):
         return protocol.read_frame(self._from_worker, deadline)

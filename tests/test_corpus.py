@@ -124,17 +124,18 @@ def _peak_rss_mb(pid):
     return 0.0
 
 
-def run_batch(folder, out):
-    """Grade ``folder`` with the CLI; kill it if it stops making progress. Returns a :class:`Batch`."""
+def run_batch(folder, out, grader=(sys.executable, "-m", "autograder"), cwd=ROOT, env=None):
+    """Grade ``folder`` with the CLI (``grader`` is the command before ``grade``: another user's ``dlcv`` in
+    tests/test_rootless.py); kill it if it stops making progress. Returns a :class:`Batch`."""
     batch = Batch(folder, out, size=len(list(folder.rglob("*.ipynb"))))
-    command = [sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out), "-j", "2",
+    command = [*grader, "grade", str(folder), "--out", str(out), "-j", "2",
                "--test-timeout", str(TEST_TIMEOUT), "--submission-timeout", str(SUBMISSION_TIMEOUT)]
     logs = out.parent / f"{out.name}.log"
     logs.mkdir(parents=True, exist_ok=True, mode=0o700)  # the sandbox must not read the CLI's output
     started = last_progress = time.monotonic()
     seen = 0
     with open(logs / "stdout", "w") as stdout, open(logs / "stderr", "w") as stderr:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=stdout, stderr=stderr, start_new_session=True)
+        process = subprocess.Popen(command, cwd=cwd, stdout=stdout, stderr=stderr, start_new_session=True, env=env)
         while True:
             batch.max_rss_mb = max(batch.max_rss_mb, _peak_rss_mb(process.pid))
             pid, status = os.waitpid(process.pid, os.WNOHANG)
@@ -280,19 +281,22 @@ def attack_batch(tmp_path_factory):
         return _grade_attacks(base)
 
 
-def _grade_attacks(base):
+def _grade_attacks(base, specs=ATTACKS, run=run_batch, extra_dirs=(), prepare=lambda folder: None):
+    """Grade ``specs`` and the honest submissions in one batch under ``base`` with ``run``, then look for what
+    the batch left behind (also in ``extra_dirs``). ``prepare(folder)`` runs before grading (ownership)."""
     folder, out = base / "submissions", base / "out"
     folder.mkdir(mode=0o755)
-    for spec in ATTACKS:
+    for spec in specs:
         shutil.copy(CORPUS / "attacks" / spec.filename, folder / spec.filename)
     for student, (source, _) in HONEST.items():
         shutil.copy(source, folder / f"{student}_{LAB}.ipynb")
-    _clean_host([folder])
+    prepare(folder)
+    _clean_host([folder, *extra_dirs])
     before = _tree_digest(folder)
-    batch = run_batch(folder, out)
+    batch = run(folder, out)
     time.sleep(1.0)  # a daemon that survived would write again by now
     processes = _pids_whose(_ours)
-    markers = _marker_files([folder, out])
+    markers = _marker_files([folder, out, *extra_dirs])
     ipc = _ipc_objects()
     expected_files = {"gradebook.csv"} | {f"{s}/{LAB}/{name}" for s in batch.results for name in OUTPUT_FILES}
     stray = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) if out.is_dir() else []
@@ -303,7 +307,7 @@ def _grade_attacks(base):
                        + [f"submission changed: {p}" for p, digest in _tree_digest(folder).items()
                           if before.get(p) != digest]
                        + [f"submission removed: {p}" for p in before if not (folder / p).is_file()])
-    _clean_host([folder, out])
+    _clean_host([folder, out, *extra_dirs])
     return batch
 
 
@@ -401,8 +405,13 @@ def test_the_attack_batch_finishes(attack_batch, key, request):
 
 @pytest.mark.parametrize("spec", [pytest.param(s, id=s.student, marks=known(s.student)) for s in ATTACKS])
 def test_attack_scores_nothing_and_says_why(attack_batch, spec):
-    counts = _attack_counts(attack_batch)
-    results = attack_batch.results.get(spec.student)
+    assert_attack_gained_nothing(attack_batch, spec, _attack_counts(attack_batch))
+
+
+def assert_attack_gained_nothing(batch, spec, counts):
+    """The corpus table's outcome for one attack: 0 points, gradable, every test failed with a reason, the
+    phrases it must say present and the ones it must not absent."""
+    results = batch.results.get(spec.student)
     assert results is not None, f"{spec.student}: no results.json (the grader hung or crashed on it); {counts}"
     assert results["gradable"] is True, f"{spec.student}: {results.get('reason')}; {counts}"
     assert not _crash_signs(results), f"{spec.student}: {_crash_signs(results)}; {counts}"

@@ -91,3 +91,11 @@ def exercises(results):
 def tests_of(results, exercise):
     """The ``tests`` entries of ``exercise``, in the order they ran."""
     return [t for t in results.get("tests", []) if t.get("tags") == [exercise]]
+
+
+def weaker_sandbox_reason(results):
+    """Why the sandbox ran without a user namespace (the fallback without root), or None when it did not."""
+    protections = results.get("extra_data", {}).get("protections")
+    if not isinstance(protections, dict) or protections.get("user_namespace") is not False:
+        return None
+    return str(protections.get("user_namespace_reason") or "no reason given")
