@@ -175,7 +175,7 @@ def test_a_stale_student_notebook_is_refused(tmp_path):
     shutil.copy(ROOT / "pyproject.toml", project)
     notebook = project / "labs" / f"{LAB}.ipynb"
     notebook.write_text(notebook.read_text().replace("YOUR CODE HERE", "YOUR CODE HER"))
-    with pytest.raises(ExportError, match=r"labs/01_gradient_descent.ipynb is stale; run `dlcv build` first"):
+    with pytest.raises(ExportError, match=r"labs/01_gradient_descent.ipynb is missing or stale; .* run `dlcv build --lab 01`"):
         release.export(Project(project), tmp_path / "out", [LAB])
     assert not (tmp_path / "out").exists()
 

@@ -17,11 +17,11 @@ each exercise's score and feedback into its test cell.
 import shutil
 from pathlib import Path
 
-from ..build.builder import build
 from ..build.notebook import YOUR_ANSWER, build_notebooks, dumps, exercise_points
 from ..build.regions import BEGIN, END
 from ..grade.report import atomic_write
 from . import ExportError
+from .built import require_current_labs
 
 CONFIG_NAME = "nbgrader_config.py"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"  # what regions.stub_code writes, line by line
@@ -120,16 +120,6 @@ def _labkit_files(project):
             for path in sorted(root.rglob("*.py")) if "__pycache__" not in path.parts}
 
 
-def _require_current_build(project, lab_ids):
-    """Raise ExportError unless labs/<lab>.ipynb and labs/labkit/ are what ``dlcv build`` writes now."""
-    report = build(project, lab_ids, check=True, progress=lambda line: None)
-    stale = [path for path in report.stale if path.startswith("labs/")]
-    if stale:
-        numbers = " ".join(f"--lab {lab[:2]}" for lab in lab_ids)
-        raise ExportError(f"the built labs are missing or stale ({', '.join(stale)}); the course is made from them: "
-                          f"run `dlcv build {numbers}` (and commit labs/), then export again")
-
-
 def _check_out_dir(out_dir):
     """Raise ExportError unless ``out_dir`` is missing, empty, or a course written by this exporter before."""
     if not out_dir.is_dir() or not any(out_dir.iterdir()):
@@ -176,7 +166,7 @@ def export(project, out_dir, lab_ids):
     out_dir = Path(out_dir)
     _check_out_dir(out_dir)
     _check_lab_ids(project, lab_ids)
-    _require_current_build(project, lab_ids)
+    require_current_labs(project, lab_ids)
     labkit = _labkit_files(project)
     files = {} if (out_dir / CONFIG_NAME).exists() else {out_dir / CONFIG_NAME: _CONFIG}
     for lab_id in lab_ids:

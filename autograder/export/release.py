@@ -21,9 +21,9 @@ from pathlib import Path
 
 import nbformat
 
-from ..build.builder import build
 from . import ExportError
 from . import check_labs
+from .built import require_current_labs
 
 # What the student notebooks, labkit and check_labs.py import (jupyterlab to open the notebooks, ipykernel to run
 # them, ipywidgets for tqdm's progress bars), named as in pyproject.toml, whose bounds they keep.
@@ -111,14 +111,6 @@ def readme(project, lab_ids):
     return README.format(course="Deep Learning for Computer Vision — labs", labs="\n".join(titles))
 
 
-def _check_current(project, lab_ids):
-    """Raise :class:`ExportError` when a student notebook or labkit/ differs from what ``dlcv build`` writes."""
-    stale = [p for p in build(project, lab_ids, check=True, progress=lambda line: None).stale
-             if Path(p).parts[0] == "labs"]
-    if stale:
-        raise ExportError(f"{', '.join(stale)} {'is' if len(stale) == 1 else 'are'} stale; run `dlcv build` first")
-
-
 def release_files(project, lab_ids):
     """Release path -> bytes of everything students get."""
     files = {Path(f"{lab}.ipynb"): (project.labs / f"{lab}.ipynb").read_bytes() for lab in lab_ids}
@@ -157,7 +149,7 @@ def export(project, out, lab_ids):
         When a student notebook is stale, or ``out`` holds files that are not part of a release (nothing is
         written then).
     """
-    _check_current(project, lab_ids)
+    require_current_labs(project, lab_ids)
     files = release_files(project, lab_ids)
     out = Path(out)
     if out.is_dir():
