@@ -271,6 +271,40 @@ def test_a_worker_with_another_course_refuses_its_tasks(tmp_path, real_cluster):
 
 
 @pytest.mark.slow
+def test_at_most_max_in_flight_tasks_reach_the_scheduler_and_the_rest_wait_unread(tmp_path, real_cluster):
+    """A big batch is not sent whole: the scheduler never holds more than ``max_in_flight`` of its tasks (each
+    task carries a notebook's bytes), and every submission is still graded as locally."""
+    import threading
+
+    from distributed import Client
+
+    cluster = real_cluster(workers=1)
+    _copies(tmp_path / "subs", 8)
+    local = _graded_locally([tmp_path / "subs"], tmp_path / "local")
+    submissions, _ = find_submissions([tmp_path / "subs"], list(hidden_spec_paths()))
+    seen, done = [], threading.Event()
+    with Client(cluster.address, timeout=30) as client:
+        def watch_the_scheduler():
+            while not done.is_set():
+                seen.append(client.run_on_scheduler(
+                    lambda dask_scheduler: sum(key.startswith("dlcv-grade-") for key in dask_scheduler.tasks)))
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch_the_scheduler)
+        executor = ClusterExecutor(client, max_in_flight=2)
+        watcher.start()
+        try:
+            outcome = grade_batch(submissions, tmp_path / "out", executor=executor)
+        finally:
+            done.set()
+            watcher.join()
+            executor.shutdown()
+    assert len(seen) > 10 and max(seen) == 2, seen  # observed while the batch ran: 2 at a time, never more
+    assert {sub.student: _graded(results) for sub, results in outcome.graded} == {
+        student: _graded(results) for student, results in local.items()}
+
+
+@pytest.mark.slow
 def test_a_frozen_worker_times_out_and_the_batch_goes_on(tmp_path, real_cluster):
     from distributed import Client
 

@@ -37,6 +37,7 @@ On the client (:class:`ClusterExecutor`)
 """
 
 import atexit
+import collections
 import re
 import shutil
 import tempfile
@@ -272,6 +273,10 @@ class ClusterExecutor(Executor):
         Added to each task's ``limits.submission_seconds`` to make its deadline, counted from when it starts.
     digest : str, optional
         The course digest sent with each task (default: this installation's); only tests pass another one.
+    max_in_flight : int, optional
+        Tasks sent to the cluster and not answered yet, at most (default: twice the cluster's worker threads, at
+        least 4, looked up as workers join). The others wait on the client, their files unread, so a batch of
+        10,000 notebooks never holds all their bytes in the client's and the scheduler's memory.
 
     Notes
     -----
@@ -279,13 +284,16 @@ class ClusterExecutor(Executor):
     raise :class:`ClusterError` when the cluster is lost.
     """
 
-    def __init__(self, client, margin_seconds=MARGIN_SECONDS, digest=None):
+    def __init__(self, client, margin_seconds=MARGIN_SECONDS, digest=None, max_in_flight=None):
         self.client = client
         self.margin_seconds = float(margin_seconds)
         self.digest = digest or course_digest()
+        self.max_in_flight = max_in_flight
         self._topic = f"dlcv-started-{uuid.uuid4().hex}"
         self._lock = threading.Lock()
         self._pending = {}  # Dask key -> _Pending
+        self._waiting = collections.deque()  # (task, result) not sent yet
+        self._sending = 0  # tasks being sent right now (counted in flight)
         self._closed = threading.Event()
         client.subscribe_topic(self._topic, self._on_started)
         self._watchdog = threading.Thread(target=self._watch_deadlines, name="dlcv-cluster-deadlines", daemon=True)
@@ -299,10 +307,41 @@ class ClusterExecutor(Executor):
         if fn is not run_task or not isinstance(task, GradingTask):
             raise TypeError("ClusterExecutor only runs run_task(GradingTask)")
         result = Future()
+        with self._lock:
+            self._waiting.append((task, result))
+        self._send_waiting()
+        return result
+
+    def _limit(self):
+        if self.max_in_flight is not None:
+            return max(1, int(self.max_in_flight))
+        return max(4, 2 * self.workers())
+
+    def _send_waiting(self):
+        """Send waiting tasks while fewer than the limit are in flight (any thread; never holds the lock while
+        sending)."""
+        while not self._closed.is_set():
+            limit = self._limit()
+            with self._lock:
+                if not self._waiting or len(self._pending) + self._sending >= limit:
+                    return
+                task, result = self._waiting.popleft()
+                self._sending += 1
+            try:
+                self._send(task, result)
+            except Exception as error:  # noqa: BLE001 - e.g. the connection is gone: this submission's future says so
+                result.set_exception(ClusterError(f"the task could not be sent to the Dask cluster ({error}); the "
+                                                  "results written so far are kept: run the same command again"))
+            finally:
+                with self._lock:
+                    self._sending -= 1
+
+    def _send(self, task, result):
+        """Read the submission and send it as one Dask task (or answer it here, see ``_answer_on_client``)."""
         data, answer = _answer_on_client(task)
         if answer is not None:
             result.set_result(answer)
-            return result
+            return
         sub = task.submission
         key = f"dlcv-grade-{sub.student}-{sub.lab}-{uuid.uuid4().hex[:12]}"
         payload = {"digest": self.digest, "topic": self._topic, "student": sub.student, "lab": sub.lab,
@@ -313,11 +352,15 @@ class ClusterExecutor(Executor):
             self._pending[key] = entry
         entry.future = self.client.submit(grade_on_worker, payload, key=key, pure=False)
         entry.future.add_done_callback(self._on_done)
-        return result
 
     def _take(self, key):
+        """Remove and return the pending entry of ``key`` (None when answered already); frees a place in flight."""
         with self._lock:
-            return self._pending.pop(key, None)
+            entry = self._pending.pop(key, None)
+        if entry is not None:
+            entry.future.release()  # the scheduler forgets the task (and its bytes) before the next one is sent
+            threading.Thread(target=self._send_waiting, name="dlcv-cluster-send", daemon=True).start()
+        return entry
 
     def _on_started(self, event):
         _, message = event
@@ -368,7 +411,7 @@ class ClusterExecutor(Executor):
             now = time.monotonic()
             with self._lock:
                 late = [k for k, e in self._pending.items() if e.started is not None and now - e.started > e.allowed]
-                entries = [self._pending.pop(k) for k in late]
+            entries = [e for e in map(self._take, late) if e is not None]
             for entry in entries:
                 entry.future.cancel()
                 entry.result.set_result(_not_gradable(entry.task, (
@@ -384,9 +427,14 @@ class ClusterExecutor(Executor):
             entries = list(self._pending.values()) if cancel_futures else []
             for entry in entries:
                 self._pending.pop(entry.future.key, None)
+            waiting = list(self._waiting) if cancel_futures else []
+            if cancel_futures:
+                self._waiting.clear()
         for entry in entries:
             entry.future.cancel()
             entry.result.cancel()
+        for _, result in waiting:
+            result.cancel()
         try:
             self.client.unsubscribe_topic(self._topic)
         except Exception:  # noqa: BLE001 - the connection may be gone already
