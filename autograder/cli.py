@@ -176,7 +176,7 @@ def _cmd_grade(args):
                   file=sys.stderr) as bar:
             outcome = grade_batch(submissions, out, executor=executor, jobs=args.jobs, limits=limits, seed=args.seed,
                                   force=args.force, namespaces=not args.no_namespaces,
-                                  progress=lambda sub, res: bar.update(1), html=args.html)
+                                  progress=lambda sub, res: bar.update(1), html=args.html, keep_tests=False)
             bar.update(len(outcome.skipped))
         return outcome
 

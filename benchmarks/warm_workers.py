@@ -56,7 +56,7 @@ def run(submissions, jobs, mode, on_result=None):
             on_result(len(intervals))
 
     started = time.perf_counter()
-    grade_batch(submissions, out, jobs=jobs, force=True, progress=tick)
+    grade_batch(submissions, out, jobs=jobs, force=True, progress=tick, keep_tests=False)  # as `dlcv grade`
     wall = time.perf_counter() - started
     shutil.rmtree(out, ignore_errors=True)
     return wall, intervals

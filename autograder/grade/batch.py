@@ -10,7 +10,7 @@ from pathlib import Path
 from ..project import hidden_spec_paths
 from ..sandbox import Limits, Runtime, paths_to_expose, paths_to_hide
 from . import report
-from .results import not_gradable_results
+from .results import not_gradable_results, summary
 from .runner import grade_submission, load_spec
 
 
@@ -80,7 +80,7 @@ def run_task(task):
 
 
 def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), seed=None, force=False,
-                namespaces=True, progress=None, html=False):
+                namespaces=True, progress=None, html=False, keep_tests=True):
     """Grade ``submissions`` into ``out_dir``; each results.json is written as soon as it is ready.
 
     Parameters
@@ -102,6 +102,9 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
         Called with (submission, results) after each one, e.g. to advance a progress bar.
     html : bool
         Also write ``feedback.html`` (the notebook with the results under each exercise; about 2 s each).
+    keep_tests : bool
+        Keep each submission's per-test entries in the returned outcome; without, the outcome holds summaries
+        (:func:`~autograder.grade.results.summary`) and the grader's memory does not grow with the batch.
 
     Returns
     -------
@@ -131,9 +134,9 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
             sub = futures[future]
             results = future.result()
             report.write_results(out_dir, *sub.key, results, html_from=sub.path if html else None)
-            outcome.graded.append((sub, results))
             if progress:
                 progress(sub, results)
+            outcome.graded.append((sub, results if keep_tests else summary(results)))
     finally:
         if own_executor:
             executor.shutdown(wait=True, cancel_futures=True)

@@ -74,14 +74,17 @@ def write_results(out_dir, student, lab, results, html_from=None):
 
 
 def read_all_results(out_dir):
-    """Every readable ``<student>/<lab>/results.json`` under ``out_dir``, sorted by student then lab."""
+    """The summary (:func:`~autograder.grade.results.summary`: no per-test entries, so a batch of thousands stays
+    small in memory) of every readable ``<student>/<lab>/results.json`` under ``out_dir``, sorted by student then
+    lab, as (student, lab, summary) triples."""
     found = []
     for path in sorted(Path(out_dir).glob("*/*/results.json")):
         try:
             results = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        found.append((path.parent.parent.name, path.parent.name, results))
+        if isinstance(results, dict):
+            found.append((path.parent.parent.name, path.parent.name, schema.summary(results)))
     return found
 
 

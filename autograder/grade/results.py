@@ -88,6 +88,12 @@ def exercises(results):
     return results.get("extra_data", {}).get("exercises", {})
 
 
+def summary(results):
+    """``results`` without its per-test entries (the bulk of it: names and messages), for whatever needs only the
+    totals, the exercises, gradability and protections (the gradebook, the terminal summary)."""
+    return {key: value for key, value in results.items() if key != "tests"}
+
+
 def tests_of(results, exercise):
     """The ``tests`` entries of ``exercise``, in the order they ran."""
     return [t for t in results.get("tests", []) if t.get("tags") == [exercise]]
