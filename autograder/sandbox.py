@@ -343,11 +343,12 @@ class WorkerError(RuntimeError):
 class Worker:
     """One sandboxed worker process and its protocol channel."""
 
-    def __init__(self, runtime, limits, namespaces=True):
+    def __init__(self, runtime, limits, namespaces=True, cpu=None):
         self.uid = _UIDS.take() if os.geteuid() == 0 else None
         self.scratch = Path(tempfile.mkdtemp(prefix="dlcv-work-"))
         config = {"hide": runtime.hide, "expose": runtime.expose, "limits": limits.to_config(), "uid": self.uid,
-                  "workdir": str(self.scratch), "namespaces": namespaces, "user_namespace_off": user_namespace_switch()}
+                  "workdir": str(self.scratch), "namespaces": namespaces, "user_namespace_off": user_namespace_switch(),
+                  "cpu": cpu}
         try:
             self.process = runtime.start_worker(config, self.scratch)
         except BaseException:

@@ -334,3 +334,24 @@ def test_a_worker_outlives_its_template_and_the_next_one_is_warm_again(tmp_path)
             assert _run(again, PROBE)["env"] is False
         finally:
             again.close()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pinning matters only with two CPUs or more")
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_a_grading_thread_and_its_worker_share_one_cpu_for_one_submission_only(tmp_path, warm):
+    from autograder import affinity
+
+    allowed = os.sched_getaffinity(0)
+    with _runtime(tmp_path, warm=warm) as runtime:
+        cpu = affinity.pin_this_thread()
+        try:
+            assert cpu in allowed and os.sched_getaffinity(0) == {cpu}
+            worker = Worker(runtime, Limits(), cpu=cpu)
+            try:
+                seen = _run(worker, "import os\ndef probe():\n    return sorted(os.sched_getaffinity(0))\n")
+            finally:
+                worker.close()
+        finally:
+            affinity.unpin_this_thread()
+    assert seen == [cpu]
+    assert os.sched_getaffinity(0) == allowed

@@ -131,7 +131,7 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
     try:
         futures = {executor.submit(run_task, task): sub for sub, task in tasks.items()}
         for future in as_completed(futures):
-            sub = futures[future]
+            sub = futures.pop(future)  # a finished future holds its full results: let it go with this loop
             results = future.result()
             report.write_results(out_dir, *sub.key, results, html_from=sub.path if html else None)
             if progress:

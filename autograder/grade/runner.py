@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from .. import affinity
 from ..project import hidden_spec_paths
 from ..sandbox import Limits, Worker, WorkerError
 from ..worker import protocol, testfns
@@ -64,6 +65,7 @@ class _Session:
         self.defined = []
         self.protections = {}
         self.deadline = time.monotonic() + limits.submission_seconds
+        self.cpu = affinity.pin_this_thread()  # this thread and its workers share a CPU until close()
 
     def _start(self):
         if self.load_failure:  # the notebook itself cannot be loaded: retrying would only fail again, slowly
@@ -71,7 +73,7 @@ class _Session:
         if self.restarts > self.limits.worker_restarts:
             raise StudentCodeError("your code crashed or hung too many times; the remaining tests were not run")
         self.restarts += 1
-        self.worker = Worker(self.runtime, self.limits, self.namespaces)
+        self.worker = Worker(self.runtime, self.limits, self.namespaces, cpu=self.cpu)
         self.protections = self.worker.protections
         seconds = min(self.limits.load_seconds, self._left())
         try:
@@ -152,6 +154,9 @@ class _Session:
             except Exception:  # noqa: BLE001 - the worker is killed below either way
                 pass
         self._stop()
+        if self.cpu is not None:
+            affinity.unpin_this_thread()
+            self.cpu = None
 
 
 def _arguments_after(reply, count, keywords):
