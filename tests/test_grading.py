@@ -444,3 +444,20 @@ def test_feedback_html_is_the_notebook_with_results_under_each_exercise_and_open
     defines = '<span class="nf">{}</span>'.format
     assert page.index(defines("gradient_descent")) < page.index("Exercise <code>gradient_descent</code>:") < \
         page.index(defines("learning_rate_verdicts"))
+
+
+def test_cells_that_parse_skip_ipythons_transformer_and_come_out_as_it_would_give_them():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from autograder.grade.extract import ipython_to_python
+
+    notebooks = [*(ROOT / "labs").glob("*.ipynb"), *(ROOT / "solutions" / "notebooks").glob("*.ipynb"),
+                 *(ROOT / "examples" / "submissions").glob("*.ipynb")]
+    plain = [c.source for path in notebooks for c in nbformat.read(path, as_version=4).cells
+             if c.cell_type == "code" and c.source.strip()]
+    assert len(plain) > 300
+    for source in plain:
+        assert ipython_to_python(source).rstrip("\n") == TransformerManager().transform_cell(source).rstrip("\n")
+    magic = "%matplotlib inline\nfiles = !ls\nnp.mean?\ndef f():\n    return 1\n"
+    assert ipython_to_python(magic) == TransformerManager().transform_cell(magic)
+    assert "get_ipython().run_line_magic('matplotlib', 'inline')" in ipython_to_python(magic)

@@ -113,6 +113,11 @@ def _not_a_notebook(why):
 
 def ipython_to_python(source):
     """Turn IPython-only syntax (``%magic``, ``!shell``, ``x?``) into plain Python, as the kernel would."""
+    try:  # every such syntax is a syntax error in Python: a cell that parses is returned as IPython would return it
+        ast.parse(source)
+        return source  # (a parse costs a tenth of IPython's token transforms; most cells are plain Python)
+    except (SyntaxError, ValueError):
+        pass
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:  # without IPython, drop the lines that only IPython understands
