@@ -6,8 +6,9 @@ never run at the same time (one waits while the other answers), yet left alone t
 CPUs, and on a virtual machine a wake-up across CPUs costs more than the message itself: on this project's 2-core
 VM, a 1,000-round-trip test takes 0.16 s across CPUs and 0.085 s on one.
 
-The pair is pinned for one submission only, to the CPU the grading thread is on when it starts; between
-submissions the thread is free again, so the kernel keeps spreading the batch's threads over the CPUs. The worker
+The pair is pinned for one submission only: to this process's CPU when it has one (:func:`prefer`: a local batch
+gives each grading process its own, so that no two pairs stack on one CPU), else to the CPU the grading thread is on
+when it starts; between submissions the thread is free again. The worker
 pins itself (``config["cpu"]``, :func:`autograder.worker.main.run`) before its lockdown.
 """
 
@@ -21,12 +22,21 @@ except (OSError, AttributeError):  # not glibc: no pinning
     _sched_getcpu = None
 
 
+_preferred = None
+
+
+def prefer(index):
+    """Pin this process's grading threads to CPU number ``index`` (modulo the CPUs it may use) from now on."""
+    global _preferred
+    _preferred = sorted(_ALLOWED)[index % len(_ALLOWED)]
+
+
 def pin_this_thread():
     """Pin the calling thread to the CPU it runs on; return that CPU (for the worker to pin itself to), or None
     when there is nothing to gain (one CPU allowed) or the system does not say which CPU it is."""
-    if _sched_getcpu is None or len(_ALLOWED) < 2:
+    if len(_ALLOWED) < 2 or (_preferred is None and _sched_getcpu is None):
         return None
-    cpu = _sched_getcpu()
+    cpu = _preferred if _preferred is not None else _sched_getcpu()
     if cpu not in _ALLOWED:
         return None
     try:

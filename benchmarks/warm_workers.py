@@ -4,7 +4,8 @@ Prints: seconds per Lab 1 submission at -j1 (median of the per-submission interv
 at -j2, cold (``DLCV_WORKERS=cold``: a fresh ``python -I`` per worker) and warm (forked from the template); the warm
 median of every lab at -j1; the grader's own memory (VmRSS, and the peak ``ru_maxrss``) after 100 and after 1,000
 submissions of one warm -j2 batch (measured first, so that nothing else has raised the peak); and where the time
-of one warm worker goes (start, load, one call, stop).
+of one warm worker goes (start, load, one call, stop). At -j2 the batch grades in two processes
+(:func:`autograder.grade.batch.local_executor`): their memory and their templates' are reported too.
 
 Run as root (warm workers are used as root only): ``python benchmarks/warm_workers.py [--copies 60]``
 """
@@ -37,9 +38,35 @@ def make_batch(folder, lab, copies):
     return find_submissions([folder], [lab])[0]
 
 
+def _status(pid):
+    try:
+        return dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    except OSError:  # it has just exited
+        return {}
+
+
+def _grader_processes():
+    """This process's descendants that run as this user: the batch's grading processes, the forkserver that
+    starts them, and their warm templates (the sandboxed workers run as other users and are not the grader)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        status = _status(entry.name) if entry.name.isdigit() else {}
+        if status:
+            children.setdefault(int(status["PPid"]), []).append((int(entry.name), status))
+    found, todo = [], [os.getpid()]
+    while todo:
+        for pid, status in children.get(todo.pop(), []):
+            if int(status["Uid"].split()[1]) == os.geteuid():
+                found.append(status)
+                todo.append(pid)
+    return found
+
+
 def _memory_mb():
-    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
-    return int(status["VmRSS"].split()[0]) / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """(VmRSS of this process, its peak ru_maxrss, the VmRSS of this process and every grader process below it)."""
+    own = int(_status("self")["VmRSS"].split()[0]) / 1024
+    below = sum(int(s["VmRSS"].split()[0]) for s in _grader_processes() if "VmRSS" in s) / 1024
+    return own, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, own + below
 
 
 def run(submissions, jobs, mode, on_result=None):
@@ -132,8 +159,9 @@ def main():
             print(f"{lab:<22} {statistics.median(intervals):>12.3f} {max(intervals):>10.3f}")
 
         print(f"\ngrader memory over one warm -j2 batch of {args.long} Lab 1 submissions ({long_rate:.1f} subs/s)")
-        for done, (rss, peak) in sorted(marks.items()):
-            print(f"after {done:>5}: VmRSS {rss:7.1f} MB, peak (ru_maxrss) {peak:7.1f} MB")
+        for done, (rss, peak, everything) in sorted(marks.items()):
+            print(f"after {done:>5}: VmRSS {rss:7.1f} MB, peak (ru_maxrss) {peak:7.1f} MB; with its grading"
+                  f" processes and templates {everything:7.1f} MB")
 
         print("\none Lab 1 worker, median seconds per phase (solution cells; one call of f)")
         for mode, phases in where_the_time_goes(tmp):

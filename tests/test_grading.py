@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -461,3 +462,48 @@ def test_cells_that_parse_skip_ipythons_transformer_and_come_out_as_it_would_giv
     magic = "%matplotlib inline\nfiles = !ls\nnp.mean?\ndef f():\n    return 1\n"
     assert ipython_to_python(magic) == TransformerManager().transform_cell(magic)
     assert "get_ipython().run_line_magic('matplotlib', 'inline')" in ipython_to_python(magic)
+
+
+def _grading_processes():
+    """The local batch's grading processes: children of the forkserver that this process started."""
+    def processes():
+        for entry in Path("/proc").iterdir():
+            try:
+                status = dict(line.split(":\t", 1) for line in (entry / "status").read_text().splitlines())
+                yield int(entry.name), int(status["PPid"]), (entry / "cmdline").read_bytes()
+            except (OSError, ValueError, KeyError):
+                continue
+
+    table = list(processes())
+    servers = {pid for pid, ppid, cmdline in table if ppid == os.getpid() and b"forkserver" in cmdline}
+    return [pid for pid, ppid, _ in table if ppid in servers]
+
+
+def test_j2_grades_in_two_processes_and_a_grading_process_killed_mid_batch_loses_nothing(tmp_path):
+    import signal
+
+    from autograder.grade.batch import grade_batch
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for copy in range(4):
+        for path in (ROOT / "examples" / "submissions").glob(f"*_{LAB}.ipynb"):
+            shutil.copy(path, folder / f"{path.stem.split('_')[0]}{copy}_{LAB}.ipynb")
+    submissions, _ = find_submissions([folder], [LAB])
+    seen, killed = [], []
+
+    def kill_one_grading_process(sub, results):
+        seen.append(sub.student)
+        if not killed:
+            processes = _grading_processes()
+            assert len(processes) == 2  # -j2: two grading processes, each with its own GIL and warm template
+            os.kill(processes[0], signal.SIGKILL)
+            killed.append(processes[0])
+
+    outcome = grade_batch(submissions, tmp_path / "out", jobs=2, progress=kill_one_grading_process)
+    assert killed
+    expected = {"alice": 29, "bob": 23, "carol": 0}
+    assert sorted(seen) == sorted(s.student for s in submissions)  # each once: none lost, none graded twice
+    assert {sub.student: results["score"] for sub, results in outcome.graded} == {
+        s.student: expected[s.student[:-1]] for s in submissions}
+    assert len(list((tmp_path / "out").glob(f"*/{LAB}/results.json"))) == len(submissions)
