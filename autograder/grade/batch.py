@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import affinity
 from ..project import hidden_spec_paths
-from ..sandbox import Limits, Runtime, paths_to_expose, paths_to_hide
+from ..sandbox import Limits, Runtime, paths_to_expose, paths_to_hide, warm_by_default
 from . import report
 from .results import not_gradable_results, summary
 from .runner import grade_submission, load_spec
@@ -181,7 +181,7 @@ class local_executor:  # noqa: N801 - used as a context manager, like open()
         if self.processes > 1:
             self.executor = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_grading_process, initargs=(self.hide, self.expose))
+                initializer=_grading_process, initargs=(self.hide, self.expose, warm_by_default()))
         else:
             _RUNTIMES.acquire(self.hide, self.expose)
             self.executor = ThreadPoolExecutor(max_workers=1)
@@ -193,13 +193,14 @@ class local_executor:  # noqa: N801 - used as a context manager, like open()
             _RUNTIMES.release(self.hide, self.expose)
 
 
-def _grading_process(hide, expose):
-    """Initializer of a grading process: hold the batch's runtime until the process exits; leave Ctrl-C to the
+def _grading_process(hide, expose, warm):
+    """Initializer of a grading process: hold the batch's runtime (``warm``: with a warm template, as the batch's
+    process decided; the forkserver's environment may be older) until the process exits; leave Ctrl-C to the
     batch's own process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     identity = multiprocessing.current_process()._identity  # (n,): the n-th process this batch's process started
     affinity.prefer(identity[0] - 1 if identity else os.getpid())  # consecutive: one CPU each, none shared
-    _RUNTIMES.acquire(hide, expose)
+    _RUNTIMES.acquire(hide, expose, warm=warm)
     multiprocessing.util.Finalize(None, _RUNTIMES.release, args=(hide, expose), exitpriority=10)
 
 
