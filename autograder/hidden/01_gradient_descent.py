@@ -239,7 +239,7 @@ def chain_rule_on_scalars(rng, student):
 def chain_rule_on_arrays(rng, student):
     """d/dx (3x³ + 2)² element-wise on a random array"""
     x = rng.uniform(-2, 2, size=_random_shape(rng))
-    expect_close(student.chain_rule_derivative(x), ref.chain_rule_derivative(x), "the derivatives")
+    expect_close(student.chain_rule_derivative(x), ref.chain_rule_derivative(x), "the derivative")
 
 
 # ---------------------------------------------------------------------------------------------- non-convex
@@ -249,7 +249,7 @@ def chain_rule_on_arrays(rng, student):
 def nonconvex_gradient_on_a_batch(rng, student):
     """nonconvex_grad on a random batch of points of shape (N, 2)"""
     points = rng.uniform(-3, 3, size=(int(rng.integers(1, 8)), 2))
-    expect_close(student.nonconvex_grad(points), ref.nonconvex_grad(points), "the gradients")
+    expect_close(student.nonconvex_grad(points), ref.nonconvex_grad(points), "the gradient")
 
 
 @spec.test("nonconvex")
