@@ -130,7 +130,7 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
     expose = tuple(paths_to_expose())
     tasks = [GradingTask(sub, hide, expose, limits, seed, namespaces) for sub in todo]
 
-    def collect(executor):
+    def collect(executor, tasks):
         """Grade ``tasks`` on ``executor``, writing each result; return the tasks whose grading process died."""
         lost = []
         futures = {executor.submit(run_task, task): task for task in tasks}
@@ -149,13 +149,13 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
         return lost
 
     if executor is not None:
-        collect(executor)
+        lost = collect(executor, tasks)
     else:
         with local_executor(jobs, len(tasks), hide, expose) as executor:
-            tasks = collect(executor)
-        if tasks:  # graded again here, one by one: nothing already written is lost, nothing is graded twice
-            with local_executor(1, len(tasks), hide, expose) as executor:
-                collect(executor)
+            lost = collect(executor, tasks)
+    if lost:  # graded again here, one by one: nothing already written is lost, nothing is graded twice
+        with local_executor(1, len(lost), hide, expose) as executor:
+            collect(executor, lost)
     outcome.graded.sort(key=lambda pair: pair[0].key)
     return outcome
 
