@@ -8,6 +8,7 @@ from pathlib import Path
 from . import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNGRADABLE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 _EXIT_CODES = """exit codes (each command's --help lists its own):
   0  success
@@ -339,3 +340,8 @@ def main(argv=None):
     except ProjectError as error:
         print(f"dlcv {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        kept = "; the results written so far are kept: run the same command again to grade the rest" \
+            if args.command == "grade" else ""
+        print(f"\ndlcv {args.command}: interrupted{kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -69,3 +69,29 @@ def test_without_namespaces_the_results_say_which_protections_were_active(tmp_pa
     assert results["score"] == 29
     assert protections["separate_process"] and protections["rlimits"]["processes"] == Limits().processes
     assert "network_namespace" not in protections and "hidden_paths" not in protections
+
+
+def test_ctrl_c_stops_a_j2_batch_with_one_line_and_a_rerun_grades_the_rest(tmp_path):
+    folder, out = tmp_path / "subs", tmp_path / "out"
+    _batch(folder, 60)
+    command = [sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out), "-j", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("*/*/results.json"))) < 4 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole foreground group
+    _, stderr = process.communicate(timeout=120)
+    done_before = len(list(out.glob("*/*/results.json")))
+    assert process.returncode == 130, stderr
+    assert 4 <= done_before < 60, "the interrupt must land in the middle of the batch"
+    assert "Traceback" not in stderr
+    assert "interrupted; the results written so far are kept: run the same command again" in stderr
+
+    resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{done_before} submissions already had results" in resumed.stderr
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert len(rows) == 60
+    for row in rows:
+        assert int(row["total"]) == EXPECTED[row["student"].rstrip("0123456789")]
