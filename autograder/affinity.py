@@ -8,8 +8,9 @@ VM, a 1,000-round-trip test takes 0.16 s across CPUs and 0.085 s on one.
 
 The pair is pinned for one submission only: to this process's CPU when it has one (:func:`prefer`: a local batch
 gives each grading process its own, so that no two pairs stack on one CPU), else to the CPU the grading thread is on
-when it starts; between submissions the thread is free again. The worker
-pins itself (``config["cpu"]``, :func:`autograder.worker.main.run`) before its lockdown.
+when it starts; between submissions the thread is free again. The worker pins itself (``config["cpu"]``,
+:func:`autograder.worker.main.run`: the sandbox's copy of the worker package cannot import this module) before its
+lockdown.
 """
 
 import ctypes
@@ -32,8 +33,9 @@ def prefer(index):
 
 
 def pin_this_thread():
-    """Pin the calling thread to the CPU it runs on; return that CPU (for the worker to pin itself to), or None
-    when there is nothing to gain (one CPU allowed) or the system does not say which CPU it is."""
+    """Pin the calling thread to this process's CPU (:func:`prefer`), else to the CPU it runs on; return that CPU
+    (for the worker to pin itself to), or None when there is nothing to gain (one CPU allowed) or the system does
+    not say which CPU it is."""
     if len(_ALLOWED) < 2 or (_preferred is None and _sched_getcpu is None):
         return None
     cpu = _preferred if _preferred is not None else _sched_getcpu()
@@ -53,4 +55,3 @@ def unpin_this_thread():
             os.sched_setaffinity(0, _ALLOWED)
         except OSError:
             pass
-

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -480,8 +481,6 @@ def _grading_processes():
 
 
 def test_j2_grades_in_two_processes_and_a_grading_process_killed_mid_batch_loses_nothing(tmp_path):
-    import signal
-
     from autograder.grade.batch import grade_batch
 
     folder = tmp_path / "batch"

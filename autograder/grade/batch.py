@@ -1,5 +1,6 @@
-"""Grade many submissions on an executor (by default a pool of grading threads, each driving its own sandboxed
-worker), writing each result as it arrives, so an interrupted batch resumes where it stopped."""
+"""Grade many submissions on an executor (by default :class:`local_executor`: grading processes, or threads for a
+small batch, each driving its own sandboxed worker), writing each result as it arrives, so an interrupted batch
+resumes where it stopped."""
 
 import multiprocessing
 import multiprocessing.util
@@ -172,8 +173,8 @@ class local_executor:  # noqa: N801 - used as a context manager, like open()
     processes, started by ``forkserver`` (the grader may run threads: no ``fork``), once there are at least
     :data:`TASKS_PER_PROCESS` tasks per process to pay for their start (about 0.3 s; a smaller batch grades on
     ``jobs`` threads of this process); each holds one worker runtime (one warm template) for the whole batch, made
-    in it and removed when it exits, and ignores SIGINT (Ctrl-C stops the batch from here: running submissions finish and are written, the rest wait
-    for the next run). Threads grade on a runtime held here.
+    in it and removed when it exits, and ignores SIGINT (Ctrl-C stops the batch from here: the processes finish the
+    submissions they hold, and a rerun grades the rest). Threads grade on a runtime held here.
     """
 
     def __init__(self, jobs, count, hide, expose):
