@@ -1,39 +1,29 @@
 """Regenerate the bundled example submissions of every lab from the solution and student notebooks.
 
-For each lab with a file ``examples/mistakes/NN_name.py`` (its ``CHANGES``: function name -> Bob's source):
+For each lab with a table of realistic mistakes, ``tests/labs/NN_name/mistakes.py``:
 
 * ``alice`` submits a correct notebook (the solution, outputs cleared);
-* ``bob`` gets some things wrong: his functions replace the solution's (the file's docstring says what he missed);
+* ``bob`` gets some things wrong: he makes the mistakes the table's ``BOB`` names (its docstring says which);
 * ``carol`` submits the untouched stub.
 
 Run: ``python examples/make_examples.py`` (after ``dlcv build``).
 """
 
-import ast
 import copy
-import importlib.util
+import sys
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-MISTAKES = ROOT / "examples" / "mistakes"
 OUT = ROOT / "examples" / "submissions"
 
-
-def _replace(nb, name, source):
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for node in ast.parse(cell.source).body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
-                lines = cell.source.splitlines()
-                cell.source = "\n".join(lines[: node.lineno - 1] + source.splitlines() + lines[node.end_lineno:])
-                return
-    raise KeyError(f"no code cell defines {name}")
+sys.path.insert(0, str(ROOT / "tests"))
+from lab_tables import LAB_IDS, bobs_notebook  # noqa: E402
 
 
-def _cleared(nb):
+def cleared(nb):
+    """A copy of ``nb`` without outputs, execution counts and the build's notes."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -43,21 +33,11 @@ def _cleared(nb):
     return nb
 
 
-def bobs_changes(lab):
-    """Function name -> Bob's source for ``lab``, from ``examples/mistakes/<lab>.py``."""
-    module_spec = importlib.util.spec_from_file_location(f"mistakes_{lab}", MISTAKES / f"{lab}.py")
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module.CHANGES
-
-
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    for lab in sorted(p.stem for p in MISTAKES.glob("[0-9][0-9]_*.py")):
-        solution = _cleared(nbformat.read(ROOT / "solutions" / "notebooks" / f"{lab}.ipynb", as_version=4))
-        bob = copy.deepcopy(solution)
-        for name, source in bobs_changes(lab).items():
-            _replace(bob, name, source)
+    for lab in LAB_IDS:
+        solution = cleared(nbformat.read(ROOT / "solutions" / "notebooks" / f"{lab}.ipynb", as_version=4))
+        bob = bobs_notebook(solution, lab)
         stub = nbformat.read(ROOT / "labs" / f"{lab}.ipynb", as_version=4)
         for student, nb in (("alice", solution), ("bob", bob), ("carol", stub)):
             nbformat.write(nb, OUT / f"{student}_{lab}.ipynb")

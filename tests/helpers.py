@@ -1,11 +1,10 @@
-"""Shared helpers of the test suite: grade a notebook in-process, swap a function's code in a notebook."""
+"""Shared helpers of the test suite: grade a notebook in-process, swap a function's code in a notebook (from
+``lab_tables``), and the leak tests every lab runs."""
 
 import ast
-import re
-import copy
 import os
+import re
 import sys
-import textwrap
 from pathlib import Path
 
 import nbformat
@@ -15,6 +14,7 @@ from autograder.sandbox import paths_to_expose, paths_to_hide
 from autograder.grade.runner import grade_submission
 from autograder.grade.submissions import Submission
 from autograder.sandbox import Limits, Runtime
+from lab_tables import bobs_notebook, bobs_scores, mistakes_of, replace_function, with_mistake  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,36 +28,6 @@ def solution_notebook(lab):
 
 def student_notebook(lab):
     return nbformat.read(ROOT / "labs" / f"{lab}.ipynb", as_version=4)
-
-
-def replace_function(nb, name, new_source):
-    """A copy of ``nb`` whose definition of function ``name`` is replaced by ``new_source``.
-
-    Raises
-    ------
-    KeyError
-        When no code cell defines ``name`` at top level.
-    """
-    nb = copy.deepcopy(nb)
-    new_source = textwrap.dedent(new_source).strip("\n")
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
-                lines = cell.source.splitlines()
-                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-                last = node.end_lineno
-                # keep a trailing `### END SOLUTION`-style comment inside the function out of the new code
-                while last < len(lines) and lines[last].startswith((" ", "\t")) and lines[last].strip().startswith("#"):
-                    last += 1
-                cell.source = "\n".join(lines[: first - 1] + new_source.splitlines() + lines[last:])
-                return nb
-    raise KeyError(f"no code cell defines {name}")
 
 
 def grade_notebook(nb, lab, tmp_path, student="student", seed=None, limits=None, namespaces=True):
@@ -108,6 +78,30 @@ def assert_wrong_answer_scores(lab, full, wrong_answer, tmp_path):
     results = grade_notebook(replace_function(solution_notebook(lab), name, source), lab, tmp_path)
     assert exercise_scores(results) == {**full, **expected}
     assert all(failed_tests(results).values())
+
+
+def assert_bobs_example_is_his_mistakes(lab, full, tmp_path):
+    """``examples/submissions/bob_<lab>.ipynb`` is the solution with the table's ``BOB`` mistakes made (what
+    ``examples/make_examples.py`` writes, byte for byte), and it loses exactly their points: ``BOB_SCORE`` in all."""
+    bob = bobs_notebook(solution_notebook(lab), lab)
+    examples = _make_examples()
+    written = Path(tmp_path) / f"bob_{lab}.ipynb"
+    nbformat.write(examples.cleared(bob), written)
+    assert written.read_bytes() == (ROOT / "examples" / "submissions" / f"bob_{lab}.ipynb").read_bytes()
+    results = grade_notebook(written, lab, tmp_path, student="bob")
+    assert exercise_scores(results) == {**full, **bobs_scores(lab)}
+    assert results["score"] == mistakes_of(lab).BOB_SCORE == sum({**full, **bobs_scores(lab)}.values())
+    assert all(failed_tests(results).values())
+
+
+def _make_examples():
+    """The module ``examples/make_examples.py``."""
+    import importlib.util
+
+    module_spec = importlib.util.spec_from_file_location("make_examples", ROOT / "examples" / "make_examples.py")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
 
 
 # ------------------------------------------------------------------ feedback reveals no hidden input
@@ -175,11 +169,12 @@ def assert_feedback_reveals_no_hidden_values(lab, reference, function_names, wro
 # ------------------------------------------------------------------ no solution line and no hidden-spec line leaks
 
 
-def secret_solution_lines(module_path):
+def secret_solution_lines(module_path, comments=False):
     """The lines of a reference module's solution regions that say something of the solution (stripped).
 
-    A line that also stands in code given to students (outside every region) is no secret, nor is a comment or a
-    line that says nothing of the solution (a bare keyword, ``return x``).
+    A line that also stands in code given to students (outside every region) is no secret, nor is a line that says
+    nothing of the solution (a bare keyword, ``return x``), nor a comment unless ``comments`` (a student may well
+    write the same comment; a process that never saw the solution may not hold it).
     """
     from autograder.build import regions
 
@@ -187,7 +182,7 @@ def secret_solution_lines(module_path):
     inside = {line.strip() for line in regions.solution_region_lines(source, Path(module_path).name)}
     outside = {line.strip() for line in regions.stub_code(source, Path(module_path).name).splitlines()}
     return {line for line in inside - outside
-            if len(re.findall(r"\w", line)) >= 4 and not line.startswith("#")
+            if len(re.findall(r"\w", line)) >= 4 and (comments or not line.startswith("#"))
             and not re.fullmatch(r"return \w+|(?:else|try|finally|break|continue|pass)\s*:?", line)}
 
 
@@ -196,6 +191,48 @@ def distinctive_spec_lines(spec_path):
     reference, docstrings."""
     return [line.strip() for line in Path(spec_path).read_text().splitlines()
             if any(mark in line for mark in ("rng.", "student.", "ref.", "FnRef(", '"""')) and len(line.strip()) > 12]
+
+
+def hidden_spec_lines(spec_path, docstrings=False):
+    """Every line by which a hidden spec's source would show (stripped): its ``distinctive_spec_lines`` and each
+    line longer than 12 characters, less comments and imports, and less docstrings unless ``docstrings`` (a test's
+    docstring is its name in the feedback, on purpose; anywhere else it gives the spec away)."""
+    source = Path(spec_path).read_text()
+    lines = source.splitlines()
+    skipped = set()
+    for node in ast.walk(ast.parse(source)):
+        if (not docstrings and isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+                and ast.get_docstring(node, clean=False)):
+            first = node.body[0]
+            skipped |= set(range(first.lineno, first.end_lineno + 1))
+    code = {line.strip() for number, line in enumerate(lines, 1) if number not in skipped}
+    code = {line for line in code
+            if len(line) > 12 and not line.startswith(("#", "import ", "from "))}
+    return code | set(distinctive_spec_lines(spec_path))
+
+
+def feedback_texts(results):
+    """Everything a student reads of ``results``: the summary, and each test's name and message."""
+    return [results["output"]] + [text for t in results["tests"] for text in (t["name"], t["output"])]
+
+
+def assert_feedback_quotes_no_spec_or_solution_line(lab, reference, tmp_path):
+    """Grade ``lab``'s stub, its solution and every mistake of its table: no feedback contains a line of the hidden
+    spec (``hidden_spec_lines``) or a solution line of ``reference`` (``secret_solution_lines``) that the graded
+    notebook does not hold itself."""
+    spec_lines = hidden_spec_lines(ROOT / "autograder" / "hidden" / f"{lab}.py")
+    solution_lines = secret_solution_lines(reference.__file__, comments=True)
+    assert len(spec_lines) > 20 and len(solution_lines) > 10
+    notebooks = {"stub": student_notebook(lab), "solution": solution_notebook(lab)}
+    notebooks |= {case: with_mistake(solution_notebook(lab), lab, case) for case in mistakes_of(lab).MISTAKES}
+    leaks = {}
+    for number, (name, nb) in enumerate(notebooks.items()):
+        own = {line.strip() for cell in nb.cells for line in cell.source.splitlines()}
+        text = "\n".join(feedback_texts(grade_notebook(nb, lab, tmp_path, student=f"student{number}")))
+        found = sorted(line for line in (spec_lines | solution_lines) - own if line in text)
+        if found:
+            leaks[name] = found
+    assert leaks == {}
 
 
 def handout_lines(nb):

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import solutions.softmax as sm
-from reference.oracle import numeric_gradient, rel_error, t
+from oracle import numeric_gradient, rel_error, t
 from solutions.softmax import (
     cross_entropy,
     linear_softmax_loss,
@@ -33,7 +33,7 @@ from solutions.softmax import (
     train_softmax_classifier,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 F64 = torch.float64
 
 STUDENT_FUNCTIONS = ["one_hot", "softmax", "softmax_jacobian", "cross_entropy", "softmax_loss",

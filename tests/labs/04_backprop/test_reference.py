@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays, array_shapes
 
-from reference.oracle import DT, numeric_gradient, rel_error, strict_fp, t
+from oracle import DT, numeric_gradient, rel_error, strict_fp, t
 from solutions import layers
 
 

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reference.oracle import DT, numeric_gradient, rel_error, t
+from oracle import DT, numeric_gradient, rel_error, t
 from solutions import regularization as reg
 
 

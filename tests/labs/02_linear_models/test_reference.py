@@ -20,7 +20,7 @@ from sklearn.datasets import load_digits
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
 from sklearn.model_selection import KFold
 
-from reference.oracle import numeric_gradient, rel_error, t
+from oracle import numeric_gradient, rel_error, t
 from solutions import linear_models as lm
 
 SHAPES = [(1, 1), (1, 4), (2, 3), (7, 1), (20, 5), (64, 10)]  # (N, D), N = 1 included

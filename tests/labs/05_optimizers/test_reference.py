@@ -41,7 +41,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reference.oracle import DT
+from oracle import DT
 from solutions import optim
 
 STEPS = 50
