@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+from functools import cache
 
 import nbformat
 import pytest
@@ -13,6 +14,7 @@ from autograder.build import regions
 from autograder.build.builder import build
 from autograder.project import Project
 from helpers import ROOT, distinctive_spec_lines, handout_lines, secret_solution_lines
+from lab_tables import LAB_IDS, reference_path
 
 MODULE = '''import numpy as np
 
@@ -62,7 +64,9 @@ def _code_lines(nb):
     return {line.strip() for cell in nb.cells for line in cell.source.splitlines() if line.strip()}
 
 
-def test_no_solution_line_of_any_reference_module_reaches_the_students():
+@cache
+def _student_lines():
+    """Every stripped line students get (notebooks less their handouts, and labkit)."""
     student_text = set()
     for path in (ROOT / "labs").rglob("*"):
         if path.suffix == ".ipynb":
@@ -70,8 +74,19 @@ def test_no_solution_line_of_any_reference_module_reaches_the_students():
             student_text |= _code_lines(nb) - handout_lines(nb)
         elif path.suffix == ".py":
             student_text |= {line.strip() for line in path.read_text().splitlines() if line.strip()}
+    return student_text
+
+
+def test_every_reference_module_is_a_labs():
+    assert sorted(reference_path(lab).name for lab in LAB_IDS) == sorted(
+        p.name for p in (ROOT / "solutions").glob("[a-z]*.py"))
+
+
+@pytest.mark.parametrize("lab", LAB_IDS)
+def test_no_solution_line_of_the_labs_reference_module_reaches_the_students(lab):
+    student_text = _student_lines()
     leaked = {}
-    for module in sorted((ROOT / "solutions").glob("[a-z]*.py")):
+    for module in [reference_path(lab)]:
         secret = secret_solution_lines(module)
         found = secret & student_text
         if found:
@@ -97,14 +112,19 @@ def test_handouts_only_give_answers_of_earlier_labs():
     assert handouts >= 1  # Lab 4 hands out Lab 3's softmax_loss
 
 
-def test_no_hidden_spec_content_reaches_the_students():
+@pytest.mark.parametrize("lab", LAB_IDS)
+def test_no_hidden_spec_content_reaches_the_students(lab):
     student_files = [p for p in (ROOT / "labs").rglob("*") if p.suffix in (".ipynb", ".py")]
     student_text = "\n".join(p.read_text() for p in student_files)
-    for spec in (ROOT / "autograder" / "hidden").glob("[0-9]*.py"):
+    for spec in [ROOT / "autograder" / "hidden" / f"{lab}.py"]:
         distinctive = distinctive_spec_lines(spec)
         assert distinctive, spec
         assert [line for line in distinctive if line in student_text] == []
     assert not re.search(r"^\s*(import|from) (autograder|solutions)\b", student_text, re.MULTILINE)
+
+
+def test_every_hidden_spec_is_a_labs():
+    assert sorted(p.stem for p in (ROOT / "autograder" / "hidden").glob("[0-9]*.py")) == list(LAB_IDS)
 
 
 def test_labkit_imports_neither_solutions_nor_autograder():

@@ -8,6 +8,7 @@ import pytest
 from autograder.grade.runner import load_spec
 from autograder.project import Project, hidden_spec_paths
 from helpers import ROOT
+from lab_tables import LAB_IDS, marker
 from labkit.selfcheck import registered_checks
 
 PROJECT = Project(ROOT)
@@ -36,6 +37,12 @@ def _readme_points():
 def test_every_template_has_a_hidden_spec_and_every_spec_a_template():
     assert LABS == list(hidden_spec_paths())
     assert len(LABS) >= 4
+
+
+def test_every_lab_has_a_test_folder_and_a_registered_marker(pytestconfig):
+    assert list(LAB_IDS) == LABS
+    registered = {line.split(":")[0] for line in pytestconfig.getini("markers")}
+    assert [marker(lab) for lab in LAB_IDS if marker(lab) not in registered] == []
 
 
 @pytest.mark.parametrize("lab", LABS)
