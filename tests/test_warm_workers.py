@@ -19,7 +19,7 @@ from autograder.grade.runner import grade_submission
 from autograder.grade.submissions import Submission
 from autograder.sandbox import Limits, Runtime, Worker, paths_to_expose, paths_to_hide, worker_environment
 from autograder.worker import protocol
-from helpers import ROOT
+from helpers import ROOT, hidden_spec_lines, secret_solution_lines
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="warm workers are used as root only")
 
@@ -199,18 +199,9 @@ def _readable_memory(pid):
 
 
 def _solution_lines():
-    """Lines of the reference module's solution regions and of the hidden spec, long enough to be distinctive."""
-    inside, lines = False, []
-    for line in (ROOT / "solutions" / "gradient_descent.py").read_text().splitlines():
-        if "### BEGIN SOLUTION" in line:
-            inside = True
-        elif "### END SOLUTION" in line:
-            inside = False
-        elif inside and len(line.strip()) > 30:
-            lines.append(line.strip())
-    spec = [line.strip() for line in (ROOT / "autograder" / "hidden" / f"{LAB}.py").read_text().splitlines()
-            if len(line.strip()) > 40 and not line.strip().startswith(("#", "import", "from"))]
-    return lines, spec
+    """The reference module's solution lines and every line of the hidden spec, comments and docstrings included."""
+    return (sorted(secret_solution_lines(ROOT / "solutions" / "gradient_descent.py", comments=True)),
+            sorted(hidden_spec_lines(ROOT / "autograder" / "hidden" / f"{LAB}.py", docstrings=True)))
 
 
 def test_the_template_holds_no_reference_spec_or_submission(tmp_path):
