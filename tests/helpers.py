@@ -4,6 +4,8 @@
 import ast
 import os
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +22,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # nbgrader shells out to `alembic` by name; the interpreter's bin folder must be on PATH.
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+
+
+# A Lab 1 gradient_descent that never returns.
+HANGS = """
+    def gradient_descent(df, x0, lr, eps=1e-6, max_steps=1000):
+        while True:
+            pass
+    """
+
+
+def dlcv(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def lab1_examples(tmp_path):
+    """A folder with the three Lab 1 example submissions (alice, bob, carol)."""
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    for path in (ROOT / "examples" / "submissions").glob("*_01_gradient_descent.ipynb"):
+        shutil.copy(path, folder / path.name)
+    return folder
 
 
 def solution_notebook(lab):

@@ -6,7 +6,7 @@ from pathlib import Path
 from autograder.cli import main
 from autograder.export.grading import grade_notebook
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "submissions"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "submissions"
 
 
 def test_grade_notebook_equals_dlcv_grade(tmp_path, capsys):

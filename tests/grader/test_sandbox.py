@@ -12,8 +12,9 @@ import pytest
 from autograder.sandbox import paths_to_expose, paths_to_hide
 from autograder.sandbox import Limits, Runtime, Worker
 from autograder.worker import protocol
-from helpers import ROOT
+from helpers import ROOT, failed_tests, grade_notebook, replace_function, solution_notebook
 
+LAB = "01_gradient_descent"
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="namespaces and private users need root")
 
 
@@ -234,3 +235,18 @@ def test_a_hidden_folder_inside_a_kept_one_stays_hidden(run_in_sandbox):
         assert str(hidden) in protections["hidden_paths"]
     finally:
         shutil.rmtree(kept)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="hiding paths needs root (mount namespaces)")
+def test_the_sandbox_cannot_read_the_reference_module(tmp_path):
+    target = ROOT / "solutions" / "gradient_descent.py"
+    nb = replace_function(solution_notebook(LAB), "f", f"""
+        def f(x):
+            return open({str(target)!r}).read()
+        """)
+    results = grade_notebook(nb, LAB, tmp_path)
+    message = failed_tests(results)["bowl_functions: f(x) = x² element-wise on random arrays"]
+    assert "raised" in message and ("Error" in message)
+    protections = results["extra_data"]["protections"]
+    assert protections["network_namespace"] and protections["private_tmp"] and protections["unprivileged_user"]
+    assert str(ROOT) in protections["hidden_paths"]  # the whole repository: solutions, specs, .git
