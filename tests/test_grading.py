@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from autograder.grade.extract import definitions_only, program_from_notebook
+from autograder.grade.batch import default_seed
 from autograder.grade.submissions import find_submissions
 from autograder.sandbox import Limits
 from helpers import ROOT, exercise_scores, failed_tests, grade_notebook, replace_function, solution_notebook, student_notebook
@@ -364,12 +365,12 @@ def test_arguments_sent_back_are_decoded_as_strictly_as_return_values(in_place_s
 
 @pytest.mark.slow
 def test_every_lab_has_a_correct_a_partly_wrong_and_an_untouched_example(tmp_path):
-    from autograder.project import hidden_spec_paths
+    from autograder.course import gradable_lab_ids
 
     out = tmp_path / "out"
     completed = dlcv("grade", str(ROOT / "examples" / "submissions"), "--out", str(out))
     assert completed.returncode == 0, completed.stderr
-    for lab in hidden_spec_paths():
+    for lab in gradable_lab_ids():
         alice, bob, carol = (json.loads((out / s / lab / "results.json").read_text()) for s in ("alice", "bob", "carol"))
         full = alice["extra_data"]["max_score"]
         assert alice["score"] == full > 0 and carol["score"] == 0, lab
@@ -386,13 +387,13 @@ def test_a_batch_runs_on_any_executor_and_its_sandbox_is_set_up_where_it_grades(
 
     from autograder.grade import batch
     from autograder.grade.submissions import find_submissions
-    from autograder.project import hidden_spec_paths
+    from autograder.course import gradable_lab_ids
 
     def no_runtime_here(*args, **kwargs):
         raise AssertionError("the client process set up a worker runtime")
 
     monkeypatch.setattr(batch, "Runtime", no_runtime_here)
-    submissions, _ = find_submissions([_lab1_examples(tmp_path)], list(hidden_spec_paths()))
+    submissions, _ = find_submissions([_lab1_examples(tmp_path)], gradable_lab_ids())
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         outcome = batch.grade_batch(submissions, tmp_path / "out", executor=pool)
     assert {sub.student: results["score"] for sub, results in outcome.graded} == {"alice": 29, "bob": 23, "carol": 0}
@@ -506,3 +507,23 @@ def test_j2_grades_in_two_processes_and_a_grading_process_killed_mid_batch_loses
     assert {sub.student: results["score"] for sub, results in outcome.graded} == {
         s.student: expected[s.student[:-1]] for s in submissions}
     assert len(list((tmp_path / "out").glob(f"*/{LAB}/results.json"))) == len(submissions)
+
+
+def test_every_results_json_records_the_seed_that_replays_it(tmp_path):
+    """Graded or not gradable, each results.json holds the seed decided when its task was made; grading the same
+    files again with ``--seed`` of that record gives the same results."""
+    folder = _lab1_examples(tmp_path)
+    (folder / f"dee_{LAB}.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n not a notebook")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), folder / "homework.ipynb")
+    assert dlcv("grade", str(folder), "--out", str(tmp_path / "first")).returncode == 3
+    first = {p.parent.parent.name: json.loads(p.read_text()) for p in (tmp_path / "first").glob("*/*/results.json")}
+    assert sorted(first) == ["alice", "bob", "carol", "dee", "homework"]
+    assert [s for s, r in first.items() if not r["gradable"]] == ["dee", "homework"]
+    for student, results in first.items():
+        assert results["seed"] == default_seed(student, results["extra_data"]["lab"]), student
+        replay = tmp_path / f"replay-{student}"
+        dlcv("grade", str(next(folder.glob(f"{student}*.ipynb"))), "--out", str(replay),
+             "--seed", str(results["seed"]))
+        [again] = [json.loads(p.read_text()) for p in replay.glob("*/*/results.json")]
+        assert [again[k] for k in ("score", "tests", "seed", "gradable", "output")] == \
+            [results[k] for k in ("score", "tests", "seed", "gradable", "output")], student

@@ -5,18 +5,18 @@ import re
 import jupytext
 import pytest
 
-from autograder.grade.runner import load_spec
-from autograder.project import Project, hidden_spec_paths
+from autograder.course import get_lab, gradable_lab_ids, lab_ids, load_spec
+from autograder.project import Project
 from helpers import ROOT
 from labkit.selfcheck import registered_checks
 
 PROJECT = Project(ROOT)
-LABS = sorted(PROJECT.templates())
+LABS = lab_ids()
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](\w+)["']""")
 
 
 def _template(lab):
-    return jupytext.read(PROJECT.templates()[lab])
+    return jupytext.read(get_lab(lab).template(PROJECT))
 
 
 def _exercise_cells(lab):
@@ -34,7 +34,7 @@ def _readme_points():
 
 
 def test_every_template_has_a_hidden_spec_and_every_spec_a_template():
-    assert LABS == list(hidden_spec_paths())
+    assert LABS == gradable_lab_ids()
     assert len(LABS) >= 4
 
 
