@@ -130,7 +130,7 @@ def test_not_gradable_submission_gives_zero_in_every_question_with_the_reason():
 
 @pytest.fixture(scope="module")
 def assigned(tmp_path_factory):
-    """Lab 1 exported and assigned by otter as the README says: (the export folder, otter's dist folder, the
+    """Lab 1 exported and assigned by otter as docs/staff/otter-grader.md says: (the export folder, otter's dist folder, the
     autograder zip). otter assign also grades its solution notebook with the zip (so with dlcv) and fails
     unless it gets full marks."""
     out = tmp_path_factory.mktemp("otter")
