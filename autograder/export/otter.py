@@ -8,7 +8,7 @@
   test that runs the exercise's labkit self-checks (exception-based, so ``otter check`` reports the self-check's
   own message). Free-text answers are manual questions.
 - ``labkit/``: the student helper package (``files``: it goes to the students and into the autograder).
-- ``dlcv-labs/``: a source copy of this repository's packages, hidden specs included (``autograder_files``:
+- ``dlcv-labs/``: a source copy of this repository's packages with this lab's hidden spec only (``autograder_files``:
   only in the autograder zip, which is staff-only), and ``requirements.txt``, which installs it on Gradescope.
 
 The assignment config names the plugin :class:`autograder.export.otter_plugin.DlcvGrader`, which otter writes to
