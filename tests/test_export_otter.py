@@ -117,7 +117,7 @@ def test_not_gradable_submission_gives_zero_in_every_question_with_the_reason():
     from autograder.grade.submissions import Submission
 
     spec = load_spec(LAB)
-    dlcv = schema.not_gradable_results(Submission(Path("x.ipynb"), "x", LAB), "the file is empty", spec)
+    dlcv = schema.not_gradable_results(Submission(Path("x.ipynb"), "x", LAB), "the file is empty", spec, seed=1)
     results = GradingResults([])
     apply_dlcv_results(results, dlcv)
     assert list(results.results) == list(spec.exercises)
