@@ -1,10 +1,11 @@
-# dlcv-labs — `make demo` shows the whole pipeline, `make test` runs the test suite. Both create .venv first.
+# dlcv-labs — `make demo` shows the whole pipeline, `make test` runs the test suite, `make docs` serves the
+# documentation (docs/, mkdocs.yml) at http://127.0.0.1:8000. All create .venv first.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test build check-build bench clean
+.PHONY: demo test build check-build bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,5 +31,8 @@ check-build: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/grade_throughput.py
 
+docs: $(STAMP)
+	$(BIN)/mkdocs serve
+
 clean:
-	rm -rf $(VENV) grading .pytest_cache
+	rm -rf $(VENV) grading site .pytest_cache

@@ -45,10 +45,11 @@ def _cmd_build(args):
     from .build.execute import ExecutionError
     from .build.notebook import TemplateError
     from .build.regions import RegionError
-    from .project import find_project, select_labs
+    from .course import lab_ids, select_labs
+    from .project import find_project
 
     project = find_project(args.root)
-    labs = select_labs(list(project.templates()), args.lab)
+    labs = select_labs(lab_ids(), args.lab)
     try:
         report = build(project, labs, check=args.check, force=args.force,
                        progress=(lambda line: None) if args.check else (lambda line: print(line, file=sys.stderr)))
@@ -90,19 +91,17 @@ _EXPORT_CODES = """exit codes:
 
 
 def _cmd_export(args):
-    import importlib
-
-    from .export import ExportError
-    from .project import find_project, select_labs
+    from .course import lab_ids, select_labs
+    from .export import EXPORTERS, ExportError
+    from .project import find_project
 
     project = find_project(args.root)
-    labs = select_labs(list(project.templates()), args.lab)
+    labs = select_labs(lab_ids(), args.lab)
     out = Path(args.dir)
     if out.exists() and not out.is_dir():
         print(f"dlcv {args.command}: {out} is a file; give a folder (it is created if missing)", file=sys.stderr)
         return EXIT_USAGE
-    tool = getattr(args, "tool", "release")
-    exporter = importlib.import_module(f".export.{tool}", __package__)
+    exporter = EXPORTERS[getattr(args, "tool", "release")].load()
     try:
         written = exporter.export(project, out, labs)
     except ExportError as error:
@@ -149,12 +148,12 @@ def _cmd_grade(args):
 
     from .grade import report
     from .grade import results as schema
-    from .grade.batch import exercises_by_lab, grade_batch
+    from .course import exercises_by_lab, gradable_lab_ids, select_labs
+    from .grade.batch import grade_batch
     from .grade.submissions import find_submissions
-    from .project import hidden_spec_paths, select_labs
     from .sandbox import Limits
 
-    labs = list(hidden_spec_paths())
+    labs = gradable_lab_ids()
     default_lab = select_labs(labs, [args.lab])[0] if args.lab else None
     try:
         submissions, ignored = find_submissions([Path(p) for p in args.paths], labs, default_lab)
@@ -224,6 +223,8 @@ def _scheduler(text):
 
 
 def make_parser():
+    from .export import COURSE_TOOLS, EXPORTERS
+
     parser = argparse.ArgumentParser(
         prog="dlcv", description="dlcv-labs: build the lab notebooks, self-check a notebook, grade submissions.",
         epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -299,25 +300,19 @@ def make_parser():
                     "decided by dlcv's sandboxed grader.",
         epilog=_EXPORT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     tools = export.add_subparsers(dest="tool", required=True, metavar="TOOL")
-    for tool, summary in _EXPORT_TOOLS.items():
+    for tool in COURSE_TOOLS:
+        summary = EXPORTERS[tool].summary
         sub = tools.add_parser(tool, help=summary, description=summary, epilog=_EXPORT_CODES,
                                formatter_class=argparse.RawDescriptionHelpFormatter)
         _export_arguments(sub)
     release = commands.add_parser(
-        "release", help="write exactly what students get: notebooks, labkit, requirements, a README",
+        "release", help=EXPORTERS["release"].summary,
         description="Write the student release: the student notebooks, labkit/, check_labs.py (runs the self-checks), "
                     "environment.yml, requirements.txt, a short README and the self-check CI workflow, and nothing "
                     "else (no solution, no hidden test).",
         epilog=_EXPORT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _export_arguments(release)
     return parser
-
-
-_EXPORT_TOOLS = {
-    "nbgrader": "an nbgrader course: nbgrader_config.py and source/<lab>/<lab>.ipynb; autograde runs dlcv's grader",
-    "otter": "otter-assign master notebooks, DIR/<lab>/<lab>.ipynb; otter run grades with dlcv's grader",
-    "gradescope": "a Gradescope autograder zip per lab (setup.sh, run_autograder) that grades with dlcv",
-}
 
 
 def _export_arguments(parser):

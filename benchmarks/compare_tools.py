@@ -39,9 +39,10 @@ BIN = Path(sys.executable).parent  # nbgrader and otter of this environment (nbg
 
 from autograder.grade import results as schema  # noqa: E402
 from autograder.grade.batch import grade_batch  # noqa: E402
-from autograder.grade.runner import load_spec  # noqa: E402
+from autograder.course import load_spec  # noqa: E402
 from autograder.grade.submissions import find_submissions  # noqa: E402
-from autograder.project import find_project, hidden_spec_paths, select_labs  # noqa: E402
+from autograder.course import gradable_lab_ids, select_labs  # noqa: E402
+from autograder.project import find_project  # noqa: E402
 
 KINDS = ("alice", "bob", "carol")
 
@@ -240,7 +241,7 @@ def main():
     parser.add_argument("--exported", action="store_true",
                         help="also time nbgrader autograde on a `dlcv export nbgrader` course")
     args = parser.parse_args()
-    labs = select_labs(sorted(hidden_spec_paths()), args.labs)
+    labs = select_labs(gradable_lab_ids(), args.labs)
     rows, ok = [], True
     for lab in labs:
         work = Path(tempfile.mkdtemp(prefix=f"dlcv-compare-{lab}-"))

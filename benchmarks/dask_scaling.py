@@ -3,7 +3,8 @@
 Prints, from one run, side by side: wall seconds of the batch, seconds per submission, throughput, and the
 1 -> 2 Dask worker scaling ratio (batch time with one worker / with two; 2.0 is perfect). The Dask rows do not
 count starting the LocalCluster (printed apart): on a real cluster the workers are already running. Seconds per
-submission per worker (local:1) is the figure the README's cost model uses.
+submission per worker (local:1) is the figure the cost model uses (docs/grader/cluster.md; the figures and
+their dates: docs/maintainers/benchmarks.md).
 
 Each configuration grades the batch ``--repeat`` times and the fastest counts (other work on the machine only ever
 slows a run down).

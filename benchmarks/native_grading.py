@@ -13,7 +13,8 @@ exactly what dlcv's sandbox avoids.
 
 import numpy as np
 
-from autograder.grade.runner import default_seed, load_spec
+from autograder.course import load_spec
+from autograder.grade.batch import default_seed
 from autograder.grade.spec import StudentCodeError, TestFailure
 from autograder.worker import protocol, testfns
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from autograder.grade.batch import grade_batch
 from autograder.grade.submissions import find_submissions
-from autograder.project import hidden_spec_paths
+from autograder.course import gradable_lab_ids
 from autograder.sandbox import Limits, Runtime, Worker, paths_to_expose, paths_to_hide
 from autograder.worker import protocol
 
@@ -154,7 +154,7 @@ def main():
 
         print(f"\nper lab, warm, -j1, {args.per_lab} submissions each")
         print(f"{'lab':<22} {'median s/sub':>12} {'max s/sub':>10}")
-        for lab in sorted(hidden_spec_paths()):
+        for lab in gradable_lab_ids():
             _, intervals = run(make_batch(tmp / lab, lab, args.per_lab), 1, "warm")
             print(f"{lab:<22} {statistics.median(intervals):>12.3f} {max(intervals):>10.3f}")
 

@@ -1,8 +1,5 @@
 # ---
 # jupyter:
-#   dlcv:
-#     reference: solutions.gradient_descent
-#     title: "Lab 1 — Gradient descent"
 #   kernelspec:
 #     display_name: Python 3
 #     language: python

@@ -1,8 +1,5 @@
 # ---
 # jupyter:
-#   dlcv:
-#     reference: solutions.linear_models
-#     title: "Lab 2 — Linear models"
 #   kernelspec:
 #     display_name: Python 3
 #     language: python

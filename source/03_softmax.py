@@ -1,8 +1,5 @@
 # ---
 # jupyter:
-#   dlcv:
-#     reference: solutions.softmax
-#     title: "Lab 3 — The softmax classifier"
 #   kernelspec:
 #     display_name: Python 3
 #     language: python

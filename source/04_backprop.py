@@ -1,8 +1,5 @@
 # ---
 # jupyter:
-#   dlcv:
-#     reference: solutions.layers
-#     title: "Lab 4 — Backpropagation"
 #   kernelspec:
 #     display_name: Python 3
 #     language: python

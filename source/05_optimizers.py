@@ -1,8 +1,5 @@
 # ---
 # jupyter:
-#   dlcv:
-#     reference: solutions.optim
-#     title: "Lab 5 — Optimizers"
 #   kernelspec:
 #     display_name: Python 3
 #     language: python

@@ -1,8 +1,5 @@
 # ---
 # jupyter:
-#   dlcv:
-#     reference: solutions.regularization
-#     title: "Lab 6 — Regularization"
 #   kernelspec:
 #     display_name: Python 3
 #     language: python

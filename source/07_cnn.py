@@ -1,8 +1,5 @@
 # ---
 # jupyter:
-#   dlcv:
-#     reference: solutions.cnn
-#     title: "Lab 7 — Convolutional networks"
 #   kernelspec:
 #     display_name: Python 3
 #     language: python

@@ -1,8 +1,5 @@
 # ---
 # jupyter:
-#   dlcv:
-#     reference: solutions.autoencoder
-#     title: "Lab 8 — Autoencoders"
 #   kernelspec:
 #     display_name: Python 3
 #     language: python

@@ -13,6 +13,7 @@ import nbformat
 import numpy as np
 
 from autograder.sandbox import paths_to_expose, paths_to_hide
+from autograder.grade.batch import default_seed
 from autograder.grade.runner import grade_submission
 from autograder.grade.submissions import Submission
 from autograder.sandbox import Limits, Runtime
@@ -62,6 +63,7 @@ def grade_notebook(nb, lab, tmp_path, student="student", seed=None, limits=None,
         nbformat.write(nb, path)
     submission = Submission(path, student, lab)
     with Runtime(hide=paths_to_hide(tmp_path, [submission.path]), expose=paths_to_expose()) as runtime:
+        seed = default_seed(student, lab) if seed is None else seed
         return grade_submission(submission, runtime, limits or Limits(), seed, namespaces)
 
 

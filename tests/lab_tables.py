@@ -2,28 +2,27 @@
 
 A table's ``MISTAKES`` maps a name to ``(function, wrong source, {exercise: expected score})``; its ``BOB`` names the
 mistakes that together make Bob's example notebook. Read by the tests and by ``examples/make_examples.py``, so this
-module imports neither the grader nor pytest.
+module imports neither the grader's machinery nor pytest: the labs come from the catalogue, ``autograder.course``.
 """
 
 import ast
 import copy
 import importlib.util
-import re
 import textwrap
 from functools import cache
 from pathlib import Path
 
-LABS_DIR = Path(__file__).resolve().parent / "labs"
+from autograder.course import LABS, get_lab
+from autograder.project import Project
 
-# TODO(catalogue): LAB_IDS = tuple(lab.id for lab in autograder.course.LABS)
-LAB_IDS = tuple(sorted(p.name for p in LABS_DIR.iterdir() if re.fullmatch(r"\d\d_\w+", p.name)))
+PROJECT = Project(Path(__file__).resolve().parent.parent)
+
+LAB_IDS = tuple(lab.id for lab in LABS)
 
 
 def reference_path(lab):
-    """The reference module of ``lab``, the one its template names (``source/NN_name.py``: ``reference: ...``)."""
-    template = (LABS_DIR.parent.parent / "source" / f"{lab}.py").read_text()
-    topic = re.search(r"reference: solutions[.](\w+)", template)[1]
-    return LABS_DIR.parent.parent / "solutions" / f"{topic}.py"
+    """The reference module ``solutions/<topic>.py`` of ``lab``."""
+    return get_lab(lab).reference_path(PROJECT)
 
 
 def marker(lab):
@@ -64,7 +63,7 @@ def replace_function(nb, name, new_source):
 @cache
 def mistakes_of(lab):
     """The module ``tests/labs/<lab>/mistakes.py`` (loaded once, under the name ``mistakes_<lab>``)."""
-    module_spec = importlib.util.spec_from_file_location(f"mistakes_{lab}", LABS_DIR / lab / "mistakes.py")
+    module_spec = importlib.util.spec_from_file_location(f"mistakes_{lab}", get_lab(lab).mistakes(PROJECT))
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     assert set(module.BOB) <= set(module.MISTAKES), f"{lab}: BOB names a mistake its table lacks"

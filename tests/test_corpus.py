@@ -12,7 +12,7 @@ As root the attack batch lives in a world-readable folder outside /tmp (like a c
 ``$DLCV_CORPUS_BASE``): under /tmp the worker's private /tmp would hide it anyway, and the grader's own hiding of the
 submissions and the output folder would go untested.
 
-``--submission-timeout 10`` (the README's default is 120 s) keeps attacks that sleep or spin from burning minutes:
+``--submission-timeout 10`` (the default is 120 s) keeps attacks that sleep or spin from burning minutes:
 loading a notebook has its own fixed 20 s limit, so one sleeping at load would otherwise cost the full 120 s.
 
 Grader holes found by the corpus and not fixed when it was written are listed in ``KNOWN_HOLES``: their tests are
@@ -236,7 +236,7 @@ def _clean_host(extra_dirs=()):
     _remove_ipc(_ipc_objects())
 
 
-OUTPUT_FILES = ("results.json", "feedback.md")  # what the grader writes per submission (README, "grade")
+OUTPUT_FILES = ("results.json", "feedback.md")  # what the grader writes per submission (docs/staff/grading.md, "Output")
 
 
 def _grouped(items):

@@ -5,19 +5,19 @@ import re
 import jupytext
 import pytest
 
-from autograder.grade.runner import load_spec
-from autograder.project import Project, hidden_spec_paths
+from autograder.course import get_lab, gradable_lab_ids, lab_ids, load_spec
+from autograder.project import Project
 from helpers import ROOT
 from lab_tables import LAB_IDS, marker
 from labkit.selfcheck import registered_checks
 
 PROJECT = Project(ROOT)
-LABS = sorted(PROJECT.templates())
+LABS = lab_ids()
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](\w+)["']""")
 
 
 def _template(lab):
-    return jupytext.read(PROJECT.templates()[lab])
+    return jupytext.read(get_lab(lab).template(PROJECT))
 
 
 def _exercise_cells(lab):
@@ -35,12 +35,13 @@ def _readme_points():
 
 
 def test_every_template_has_a_hidden_spec_and_every_spec_a_template():
-    assert LABS == list(hidden_spec_paths())
+    assert LABS == gradable_lab_ids()
     assert len(LABS) >= 4
 
 
 def test_every_lab_has_a_test_folder_and_a_registered_marker(pytestconfig):
-    assert list(LAB_IDS) == LABS
+    assert sorted(p.name for p in (ROOT / "tests" / "labs").iterdir() if p.name[:2].isdigit()) == LABS == list(LAB_IDS)
+    assert all(get_lab(lab).mistakes(PROJECT).is_file() for lab in LABS)
     registered = {line.split(":")[0] for line in pytestconfig.getini("markers")}
     assert [marker(lab) for lab in LAB_IDS if marker(lab) not in registered] == []
 

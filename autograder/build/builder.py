@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from .. import __version__
+from ..course import get_lab, labkit_files
 from .execute import execute_notebook
 from .notebook import build_notebooks, dumps
 
@@ -21,17 +22,12 @@ class BuildReport:
     unchanged: list = field(default_factory=list)
 
 
-def _labkit_files(project):
-    root = project.labkit_source
-    return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
-
-
 def _inputs_digest(project, nb, topic):
     """Hash of what an executed solution notebook depends on: its unexecuted cells (template and reference code),
     labkit (but other labs' public checks), and the builder's version."""
     digest = hashlib.sha256(__version__.encode())
     public = project.labkit_source / "public"
-    for path in _labkit_files(project):
+    for path in labkit_files(project).values():
         if path.parent == public and path.stem not in (topic, "__init__"):
             continue
         digest.update(str(path.relative_to(project.root)).encode())
@@ -57,7 +53,7 @@ def _sync_file(target, content, project, report, check):
 
 def _sync_labkit(project, report, check):
     target_root = project.labs / "labkit"
-    wanted = {p.relative_to(project.labkit_source): p.read_bytes() for p in _labkit_files(project)}
+    wanted = {relative: path.read_bytes() for relative, path in labkit_files(project).items()}
     for rel, content in wanted.items():
         _sync_file(target_root / rel, content, project, report, check)
     if target_root.is_dir():
@@ -100,11 +96,9 @@ def build(project, lab_ids, check=False, force=False, progress=print):
     BuildReport
     """
     report = BuildReport()
-    templates = project.templates()
     _sync_labkit(project, report, check)
     for lab_id in lab_ids:
-        template_path = templates[lab_id]
-        notebooks = build_notebooks(template_path, project)
+        notebooks = build_notebooks(get_lab(lab_id), project)
         student = dumps(notebooks.student).encode()
         solution_path = project.solution_notebooks / f"{lab_id}.ipynb"
         digest = _inputs_digest(project, notebooks.solution, notebooks.topic)

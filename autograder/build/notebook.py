@@ -90,30 +90,30 @@ def _as_marked(code, where):
     return code
 
 
-def build_notebooks(template_path, project):
-    """Generate both notebooks of the lab whose template is ``template_path``.
+def build_notebooks(lab, project):
+    """Generate both notebooks of ``lab`` from its template and its reference module.
 
     Parameters
     ----------
-    template_path : pathlib.Path
-        ``source/NN_name.py``.
+    lab : autograder.course.Lab
+        Its template is ``source/NN_name.py``, its reference module ``solutions/<topic>.py``.
     project : autograder.project.Project
 
     Returns
     -------
     LabNotebooks
     """
-    lab_id = template_path.stem
+    lab_id = lab.id
+    template_path = lab.template(project)
+    if not template_path.is_file():
+        raise TemplateError(f"{lab_id}: no lab template at {template_path}")
     template = jupytext.read(template_path)
-    settings = template.metadata.get("dlcv", {})
-    if "reference" not in settings:
-        raise TemplateError(f"{template_path}: the header needs `dlcv: reference: solutions.<module>`")
-    reference_path = project.module_path(settings["reference"])
+    reference_path = lab.reference_path(project)
     if not reference_path.is_file():
-        raise TemplateError(f"{template_path}: reference module {settings['reference']} not found at {reference_path}")
+        raise TemplateError(f"{template_path}: reference module {lab.reference} not found at {reference_path}")
     reference = (reference_path.read_text(encoding="utf-8"), str(reference_path.relative_to(project.root)))
 
-    points = exercise_points(lab_id)
+    points = exercise_points(lab)
     student_cells, solution_cells, exercises, marked_sources = [], [], [], {}
     for index, cell in enumerate(template.cells):
         meta = dict(cell.metadata)
@@ -173,7 +173,7 @@ def build_notebooks(template_path, project):
         for cells in (student_cells, solution_cells):
             cells.extend(_check_everything_cells(template, exercises, points))
 
-    title = settings.get("title", lab_id)
+    title = lab.title
     kernelspec = dict(template.metadata.get("kernelspec", {"name": "python3", "display_name": "Python 3",
                                                              "language": "python"}))
 
@@ -188,22 +188,17 @@ def build_notebooks(template_path, project):
     for cell in marked_cells:
         cell.source = marked_sources.get(cell.id, cell.source)
     return LabNotebooks(lab_id, title, notebook(student_cells), notebook(solution_cells), tuple(exercises),
-                        settings["reference"].rsplit(".", 1)[-1], notebook(marked_cells))
+                        lab.topic, notebook(marked_cells))
 
 
 def _points(value):
     return f"{value:g} point" + ("" if value == 1 else "s")
 
 
-def exercise_points(lab_id):
-    """Exercise -> autograded points from the lab's hidden spec, or {} while the lab has none yet."""
-    from ..grade.runner import load_spec
-    from ..project import hidden_spec_paths
-
-    if lab_id not in hidden_spec_paths():
-        return {}
-    spec = load_spec(lab_id)
-    return {name: spec.max_score(name) for name in spec.exercises}
+def exercise_points(lab):
+    """Exercise -> autograded points of ``lab`` (a :class:`~autograder.course.Lab`), or {} while it has no hidden
+    spec yet (a lab being written can be built before its hidden tests exist)."""
+    return lab.points() if lab.gradable else {}
 
 
 def _check_everything_cells(template, exercises, points):

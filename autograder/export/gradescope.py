@@ -16,6 +16,8 @@ No notebook, template, example or test is bundled. The zip is deterministic: the
 import zipfile
 from pathlib import Path
 
+from ..course import source_bundle
+from ..project import ProjectError
 from . import ExportError
 from .pins import constraints_text
 
@@ -75,24 +77,18 @@ exec "$PYTHON" -P -m autograder.export.gradescope_run --lab __LAB__
 
 
 def bundled_files(project, lab):
-    """Project-relative paths of the source an autograder of ``lab`` needs, sorted.
+    """Project-relative paths of the source an autograder of ``lab`` needs, sorted
+    (:func:`autograder.course.source_bundle`: this lab's hidden spec, no other's).
 
     Raises
     ------
     ExportError
         When the lab has no hidden spec.
     """
-    root = project.root
-    spec = root / "autograder" / "hidden" / f"{lab}.py"
-    if not spec.is_file():
-        raise ExportError(f"{lab}: no hidden spec {spec.relative_to(root)}; write it before exporting the lab")
-    other_specs = {p for p in spec.parent.glob("[0-9]*.py") if p != spec}
-    files = [Path("pyproject.toml"), Path("README.md")]
-    files += [p.relative_to(root) for p in (root / "autograder").rglob("*.py")
-              if "__pycache__" not in p.parts and p not in other_specs]
-    files += [p.relative_to(root) for p in (root / "solutions").glob("*.py")]
-    files += [p.relative_to(root) for p in project.labkit_source.rglob("*.py") if "__pycache__" not in p.parts]
-    return sorted(files)
+    try:
+        return source_bundle(project, [lab])
+    except ProjectError as error:
+        raise ExportError(str(error)) from None
 
 
 def _add(archive, name, data, executable=False):

@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 from ..grade.results import not_gradable_results
-from ..grade.runner import load_spec
+from ..course import load_spec
+from ..grade.batch import default_seed
 from ..grade.submissions import Submission, safe_id
 from ..sandbox import Limits
 from .gradescope_results import to_gradescope
@@ -128,7 +129,8 @@ def grade_upload(root, lab, limits=Limits(), probe=probe_namespaces):
     try:
         notebook = find_notebook(root / "submission", lab)
     except UploadError as error:
-        results = not_gradable_results(Submission(root / "submission", student, lab), str(error), load_spec(lab))
+        results = not_gradable_results(Submission(root / "submission", student, lab), str(error), load_spec(lab),
+                                       seed=default_seed(student, lab))
         graded_file = None
     else:
         results = grade_notebook(notebook, lab, student=student, limits=limits, namespaces=sandbox["namespaces"])

@@ -18,6 +18,8 @@ import shutil
 from pathlib import Path
 
 from ..build.notebook import YOUR_ANSWER, build_notebooks, dumps, exercise_points
+from ..course import get_lab, labkit_files
+from ..course import lab_ids as all_lab_ids
 from ..build.regions import BEGIN, END
 from ..grade.report import atomic_write
 from . import ExportError
@@ -98,11 +100,11 @@ def source_notebook(project, lab_id):
     ExportError
         When the lab has no hidden spec, or its exercises and check cells do not pair up one to one.
     """
-    points = exercise_points(lab_id)
+    points = exercise_points(get_lab(lab_id))
     if not points:
         raise ExportError(f"{lab_id}: no hidden spec (autograder/hidden/{lab_id}.py), so nothing to grade; "
                           "write the spec first")
-    nb = build_notebooks(project.templates()[lab_id], project).marked
+    nb = build_notebooks(get_lab(lab_id), project).marked
     checks = [cell.metadata["dlcv"]["check"] for cell in nb.cells if "check" in cell.metadata.get("dlcv", {})]
     unpaired = sorted(set(points).symmetric_difference(checks) | {name for name in checks if checks.count(name) > 1})
     if unpaired:
@@ -112,12 +114,6 @@ def source_notebook(project, lab_id):
         if "check" in cell.metadata.get("dlcv", {}):
             cell.metadata["nbgrader"]["points"] = points[cell.metadata["dlcv"]["check"]]
     return nb
-
-
-def _labkit_files(project):
-    root = project.labs / "labkit"
-    return {path.relative_to(root): path.read_bytes()
-            for path in sorted(root.rglob("*.py")) if "__pycache__" not in path.parts}
 
 
 def _check_out_dir(out_dir):
@@ -131,9 +127,9 @@ def _check_out_dir(out_dir):
 
 
 def _check_lab_ids(project, lab_ids):
-    unknown = [lab for lab in lab_ids if lab not in project.templates()]
+    unknown = [lab for lab in lab_ids if lab not in all_lab_ids()]
     if unknown:
-        raise ExportError(f"no lab {', '.join(unknown)}; the labs are: {', '.join(project.templates())}")
+        raise ExportError(f"no lab {', '.join(unknown)}; the labs are: {', '.join(all_lab_ids())}")
 
 
 def export(project, out_dir, lab_ids):
@@ -167,13 +163,13 @@ def export(project, out_dir, lab_ids):
     _check_out_dir(out_dir)
     _check_lab_ids(project, lab_ids)
     require_current_labs(project, lab_ids)
-    labkit = _labkit_files(project)
+    labkit = {relative: path.read_bytes() for relative, path in labkit_files(project).items()}
     files = {} if (out_dir / CONFIG_NAME).exists() else {out_dir / CONFIG_NAME: _CONFIG}
     for lab_id in lab_ids:
         folder = out_dir / "source" / lab_id
         files[folder / f"{lab_id}.ipynb"] = dumps(source_notebook(project, lab_id))
         files.update({folder / "labkit" / rel: content.decode("utf-8") for rel, content in labkit.items()})
-    for lab_id in lab_ids:  # a labkit file that is gone from labs/labkit goes from the course too
+    for lab_id in lab_ids:  # a labkit file that is gone from source/labkit goes from the course too
         old = out_dir / "source" / lab_id / "labkit"
         if old.is_dir():
             shutil.rmtree(old)

@@ -23,7 +23,7 @@ from traitlets import Bool, Float, Integer
 
 from ..grade import results as schema
 from ..grade.report import exercise_feedback
-from ..project import hidden_spec_paths
+from ..course import gradable_lab_ids
 from ..sandbox import Limits
 from .grading import grade_notebook
 from .nbgrader import exercise_test_cells
@@ -72,8 +72,8 @@ class DlcvGrade(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         """Grade ``nb`` and fill in its test cells; ``resources["nbgrader"]`` names the assignment and student."""
         lab, student = resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]
-        if lab not in hidden_spec_paths():
-            raise ValueError(f"assignment {lab!r} is not a dlcv lab (the labs are: {', '.join(hidden_spec_paths())}); "
+        if lab not in gradable_lab_ids():
+            raise ValueError(f"assignment {lab!r} is not a dlcv lab (the labs are: {', '.join(gradable_lab_ids())}); "
                              "name each assignment by its lab id, as `dlcv export nbgrader` does")
         tests = self._trusted_test_cells(lab, resources["nbgrader"]["notebook"])
         results = self._grade(nb, lab, student)

@@ -8,7 +8,7 @@
   test that runs the exercise's labkit self-checks (exception-based, so ``otter check`` reports the self-check's
   own message). Free-text answers are manual questions.
 - ``labkit/``: the student helper package (``files``: it goes to the students and into the autograder).
-- ``dlcv-labs/``: a source copy of this repository's packages, hidden specs included (``autograder_files``:
+- ``dlcv-labs/``: a source copy of this repository's packages with this lab's hidden spec only (``autograder_files``:
   only in the autograder zip, which is staff-only), and ``requirements.txt``, which installs it on Gradescope.
 
 The assignment config names the plugin :class:`autograder.export.otter_plugin.DlcvGrader`, which otter writes to
@@ -26,7 +26,7 @@ import yaml
 
 from ..build import regions
 from ..build.notebook import TemplateError, build_notebooks, dumps
-from ..project import hidden_spec_paths
+from ..course import get_lab, labkit_files, source_bundle
 from . import ExportError
 
 PLUGIN = "autograder.export.otter_plugin.DlcvGrader"
@@ -67,10 +67,10 @@ def export(project, out_dir, lab_ids):
 
 def export_lab(project, out_dir, lab):
     """Write ``out_dir/<lab>/`` (see the module docstring) and return its main paths."""
-    if lab not in hidden_spec_paths():
+    if not get_lab(lab).gradable:
         raise ExportError(f"{lab}: no hidden spec in autograder/hidden/, so nothing would grade it")
     try:
-        notebooks = build_notebooks(project.templates()[lab], project)
+        notebooks = build_notebooks(get_lab(lab), project)
         master = master_notebook(notebooks, project)
     except (TemplateError, regions.RegionError) as error:
         raise ExportError(f"{lab}: {error}") from None
@@ -79,8 +79,9 @@ def export_lab(project, out_dir, lab):
     try:
         (staging / f"{lab}.ipynb").write_text(dumps(master), encoding="utf-8")
         (staging / REQUIREMENTS).write_text(requirements_text(), encoding="utf-8")
-        _copy_tree(project.labkit_source, staging / "labkit")
-        copy_sources(project, staging / SOURCE_COPY)
+        _copy_files(project.root, {Path("labkit") / rel: path.relative_to(project.root)
+                                   for rel, path in labkit_files(project).items()}, staging)
+        copy_sources(project, staging / SOURCE_COPY, lab)
         target = out_dir / lab
         if target.exists():
             shutil.rmtree(target)
@@ -135,7 +136,7 @@ def master_notebook(notebooks, project):
     cells = [_raw("assignment-config", "# ASSIGNMENT CONFIG\n" + _yaml(assignment_config(lab)))]
     solution_cells = notebooks.solution.cells
     headings = {c.id.replace("-exercise-", "-points-", 1) for c in solution_cells if "exercise" in _dlcv(c)}
-    points = _exercise_points(lab)
+    points = {name: _number(value) for name, value in get_lab(lab).points().items()}
     for cell in solution_cells:
         _refuse_otter_directives(cell, lab)
         if cell.id in headings:
@@ -261,15 +262,8 @@ def _refuse_otter_directives(cell, lab):
 
 
 def _reference_source(notebooks, project):
-    path = project.module_path(f"solutions.{notebooks.topic}")
+    path = get_lab(notebooks.lab_id).reference_path(project)
     return path.read_text(encoding="utf-8"), str(path.relative_to(project.root))
-
-
-def _exercise_points(lab):
-    from ..grade.runner import load_spec
-
-    spec = load_spec(lab)
-    return {name: _number(spec.max_score(name)) for name in spec.exercises}
 
 
 def _number(value):
@@ -302,19 +296,15 @@ def _yaml(value):
 # ---------------------------------------------------------------------------------------------- the sources
 
 
-def copy_sources(project, target):
-    """Copy what ``pip install`` needs to install dlcv-labs (its Python packages, hidden specs and reference
-    modules included, notebooks and tests left out) from ``project`` to ``target``."""
-    root = project.root
+def copy_sources(project, target, lab):
+    """Copy what ``pip install`` needs to install a grader of ``lab`` (:func:`autograder.course.source_bundle`:
+    the packages, the reference modules and ``lab``'s hidden spec only) from ``project`` to ``target``."""
     target.mkdir(parents=True)
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(root / name, target / name)
-    _copy_tree(root / "autograder", target / "autograder")
-    (target / "solutions").mkdir()
-    for module in sorted((root / "solutions").glob("*.py")):
-        shutil.copy2(module, target / "solutions" / module.name)
-    _copy_tree(project.labkit_source, target / "source" / "labkit")
+    _copy_files(project.root, {relative: relative for relative in source_bundle(project, [lab])}, target)
 
 
-def _copy_tree(source, target):
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
+def _copy_files(root, files, target):
+    """Copy ``root / source`` to ``target / destination`` for each ``destination: source`` of ``files``."""
+    for destination, source in files.items():
+        (target / destination).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / source, target / destination)

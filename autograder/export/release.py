@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..course import labkit_files
 from . import ExportError
 from . import check_labs
 from .built import require_current_labs
@@ -114,9 +115,7 @@ def readme(project, lab_ids):
 def release_files(project, lab_ids):
     """Release path -> bytes of everything students get."""
     files = {Path(f"{lab}.ipynb"): (project.labs / f"{lab}.ipynb").read_bytes() for lab in lab_ids}
-    labkit = project.labs / "labkit"
-    files |= {Path("labkit") / p.relative_to(labkit): p.read_bytes()
-              for p in sorted(labkit.rglob("*.py")) if "__pycache__" not in p.parts}
+    files |= {Path("labkit") / relative: path.read_bytes() for relative, path in labkit_files(project).items()}
     files[Path("check_labs.py")] = Path(check_labs.__file__).read_bytes()
     files[Path("requirements.txt")] = requirements_txt(project).encode()
     files[Path("environment.yml")] = environment_yml(project).encode()

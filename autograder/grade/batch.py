@@ -2,6 +2,7 @@
 small batch, each driving its own sandboxed worker), writing each result as it arrives, so an interrupted batch
 resumes where it stopped."""
 
+import hashlib
 import multiprocessing
 import multiprocessing.util
 import os
@@ -13,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import affinity
-from ..project import hidden_spec_paths
+from ..course import gradable_lab_ids, load_spec
 from ..sandbox import Limits, Runtime, paths_to_expose, paths_to_hide, warm_by_default
 from . import report
 from .results import not_gradable_results, summary
-from .runner import grade_submission, load_spec
+from .runner import grade_submission
 
 
 @dataclass
@@ -28,16 +29,32 @@ class BatchOutcome:
     skipped: list = field(default_factory=list)   # submissions with results already on disk
 
 
+def default_seed(student, lab):
+    """A fixed seed per (student, lab): regrading gives the same inputs and messages; students differ."""
+    digest = hashlib.sha256(f"dlcv:{student}:{lab}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
 @dataclass(frozen=True)
 class GradingTask:
-    """Everything needed to grade one submission, wherever the task runs (plain data; picklable)."""
+    """Everything needed to grade one submission, wherever the task runs (plain data; picklable).
+
+    The seed is decided here, once, when the task is made (:meth:`make`): every results.json the task yields —
+    graded or not gradable, on this machine or on a cluster worker — records the seed that replays it.
+    """
 
     submission: object
     hide: tuple
     expose: tuple
     limits: Limits
-    seed: int | None
+    seed: int
     namespaces: bool
+
+    @classmethod
+    def make(cls, submission, hide, expose, limits, seed, namespaces):
+        """The task of ``submission``; ``seed`` None means the fixed seed of its student and lab."""
+        seed = default_seed(submission.student, submission.lab) if seed is None else int(seed)
+        return cls(submission, tuple(hide), tuple(expose), limits, seed, namespaces)
 
 
 class _Runtimes:
@@ -78,9 +95,9 @@ def run_task(task):
         return grade_submission(task.submission, runtime, task.limits, task.seed, task.namespaces)
     except Exception as error:  # noqa: BLE001 - a grader bug on one file must not stop the batch
         submission = task.submission
-        spec = load_spec(submission.lab) if submission.lab in hidden_spec_paths() else None
+        spec = load_spec(submission.lab) if submission.lab in gradable_lab_ids() else None
         return not_gradable_results(submission, f"internal grader error ({type(error).__name__}: {error}); "
-                                    "tell the course staff", spec, task.seed)
+                                    "tell the course staff", spec, seed=task.seed)
     finally:
         _RUNTIMES.release(task.hide, task.expose)
 
@@ -129,7 +146,7 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
     out_dir.mkdir(parents=True, exist_ok=True)  # it must exist to be hidden from the first worker on
     hide = tuple(paths_to_hide(out_dir, [s.path for s in submissions]))
     expose = tuple(paths_to_expose())
-    tasks = [GradingTask(sub, hide, expose, limits, seed, namespaces) for sub in todo]
+    tasks = [GradingTask.make(sub, hide, expose, limits, seed, namespaces) for sub in todo]
 
     def collect(executor, tasks):
         """Grade ``tasks`` on ``executor``, writing each result; return the tasks whose grading process died."""
@@ -209,11 +226,6 @@ def _grading_process(hide, expose, warm):
     affinity.prefer(identity[0] - 1 if identity else os.getpid())  # consecutive: one CPU each, none shared
     _RUNTIMES.acquire(hide, expose, warm=warm)
     multiprocessing.util.Finalize(None, _RUNTIMES.release, args=(hide, expose), exitpriority=10)
-
-
-def exercises_by_lab():
-    """Lab id -> exercise names in notebook order, for the gradebook's columns."""
-    return {lab: list(load_spec(lab).exercises) for lab in hidden_spec_paths()}
 
 
 def default_jobs():

@@ -9,7 +9,7 @@ writes each ``results.json`` as it arrives, so resume, ``--force``, ``--seed`` a
 
 On the worker (:func:`grade_on_worker`)
 ---------------------------------------
-- **The course digest first** (:func:`autograder.grade.course.course_digest`): a worker whose installed hidden
+- **The course digest first** (:func:`autograder.grade.digest.course_digest`): a worker whose installed hidden
   specs, reference module, labkit or grader differ from the client's refuses the task; the client reports the
   submission not gradable with that message instead of a grade from a stale spec.
 - **A private copy of the submission**: the bytes go to ``<private root>/<task folder>/<original file name>``.
@@ -49,13 +49,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..project import hidden_spec_paths
+from ..course import gradable_lab_ids, load_spec
 from ..sandbox import Limits, paths_to_expose, paths_to_hide
 from .batch import GradingTask, run_task
-from .course import course_digest, short
+from .digest import course_digest, short
 from .extract import MAX_NOTEBOOK_BYTES, NotGradable, check_size
 from .results import not_gradable_results
-from .runner import default_seed, grade_submission, load_spec, unreadable_reason
+from .runner import grade_submission, unreadable_reason
 from .submissions import Submission
 
 CONNECT_SECONDS = 5.0    # how long to try reaching a scheduler before giving up
@@ -201,7 +201,7 @@ def grade_on_worker(task):
     task : dict
         Plain data: ``digest`` (str), ``topic`` (str), ``student`` (str), ``lab`` (str), ``name`` (the file's
         name, str), ``data`` (bytes), ``limits`` (dict of :class:`~autograder.sandbox.Limits` fields), ``seed``
-        (int or None), ``namespaces`` (bool), ``hide`` (list of str, the client's hidden paths).
+        (int, decided by the client: :meth:`GradingTask.make`), ``namespaces`` (bool), ``hide`` (list of str, the client's hidden paths).
 
     Returns
     -------
@@ -219,8 +219,8 @@ def grade_on_worker(task):
         path = folder / name
         path.write_bytes(task["data"])
         hide = tuple(sorted(set(task["hide"]) | set(paths_to_hide(root, []))))
-        grading = GradingTask(Submission(path, task["student"], task["lab"]), hide, tuple(paths_to_expose()),
-                              Limits(**task["limits"]), task["seed"], task["namespaces"])
+        grading = GradingTask.make(Submission(path, task["student"], task["lab"]), hide, paths_to_expose(),
+                                   Limits(**task["limits"]), task["seed"], task["namespaces"])
         return {"results": run_task(grading)}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -232,16 +232,15 @@ def grade_on_worker(task):
 def _not_gradable(task, reason):
     """Not-gradable results for ``task``, with its lab's tests listed, as local grading writes them."""
     sub = task.submission
-    spec = load_spec(sub.lab) if sub.lab in hidden_spec_paths() else None
-    seed = default_seed(sub.student, sub.lab) if task.seed is None else int(task.seed)
-    return not_gradable_results(sub, reason, spec, seed if spec else task.seed)
+    spec = load_spec(sub.lab) if sub.lab in gradable_lab_ids() else None
+    return not_gradable_results(sub, reason, spec, seed=task.seed)
 
 
 def _answer_on_client(task):
     """``(data, None)`` to send, or ``(None, results)`` for a file that never reaches a sandbox: an unknown lab,
     an unreadable file, one that is empty or over the size limit (the same results as local grading)."""
     sub = task.submission
-    if sub.lab is None or sub.lab not in hidden_spec_paths():
+    if sub.lab is None or sub.lab not in gradable_lab_ids():
         return None, grade_submission(sub, None, task.limits, task.seed, task.namespaces)  # returns at the lab check
     try:
         check_size(Path(sub.path).stat().st_size, MAX_NOTEBOOK_BYTES)

@@ -47,8 +47,9 @@ def graded_results(submission, spec, seed, tests, notes, protections):
     }
 
 
-def not_gradable_results(submission, reason, spec=None, seed=None):
-    """Results for a file that could not be graded: zero for every test, with the reason."""
+def not_gradable_results(submission, reason, spec=None, *, seed):
+    """Results for a file that could not be graded: zero for every test, with the reason and the seed that
+    replays it (every results.json records its seed, graded or not)."""
     tests = [test_result(t, 0, "failed", NOT_GRADED) for t in spec.tests] if spec else []
     return {
         "score": 0, "output": f"This submission could not be graded: {reason}", "visibility": "visible",

@@ -1,56 +1,17 @@
 """Grade one submission against its lab's hidden spec (trusted side), driving a sandboxed worker."""
 
 import difflib
-import functools
-import hashlib
-import importlib
-import importlib.util
-import pkgutil
-import threading
 import time
 
 import numpy as np
 
 from .. import affinity
-from ..project import hidden_spec_paths
-from ..sandbox import Limits, Worker, WorkerError
+from ..course import gradable_lab_ids, load_spec, reference_names
+from ..sandbox import Worker, WorkerError
 from ..worker import protocol, testfns
 from .extract import NotGradable, program_from_notebook
 from .results import graded_results, not_gradable_results, test_result
 from .spec import StudentCodeError, TestFailure
-
-_SPECS = {}
-_SPECS_LOCK = threading.Lock()
-
-
-def load_spec(lab_id):
-    """The :class:`~autograder.grade.spec.Spec` of ``lab_id`` from ``autograder/hidden/``."""
-    with _SPECS_LOCK:
-        if lab_id not in _SPECS:
-            path = hidden_spec_paths()[lab_id]
-            module_spec = importlib.util.spec_from_file_location(f"autograder.hidden.lab_{lab_id}", path)
-            module = importlib.util.module_from_spec(module_spec)
-            module_spec.loader.exec_module(module)
-            _SPECS[lab_id] = module.spec
-        return _SPECS[lab_id]
-
-
-@functools.cache
-def _reference_names():
-    """Every function and class name of the reference modules."""
-    import solutions
-
-    names = set()
-    for info in pkgutil.iter_modules(solutions.__path__):
-        module = importlib.import_module(f"solutions.{info.name}")
-        names |= {n for n, v in vars(module).items() if callable(v) and getattr(v, "__module__", "") == module.__name__}
-    return frozenset(names)
-
-
-def default_seed(student, lab):
-    """A fixed seed per (student, lab): regrading gives the same inputs and messages; students differ."""
-    digest = hashlib.sha256(f"dlcv:{student}:{lab}".encode()).digest()
-    return int.from_bytes(digest[:4], "big")
 
 
 class _Session:
@@ -133,7 +94,7 @@ class _Session:
             return value
         kind = reply.get("kind")
         if kind == "missing":
-            candidates = [n for n in self.defined if n not in _reference_names()]  # a real exercise is no rename
+            candidates = [n for n in self.defined if n not in reference_names()]  # a real exercise is no rename
             similar = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
             renamed = f" (did you rename it? your notebook defines `{similar[0]}`)" if similar else ""
             raise StudentCodeError(f"`{name}` is not defined in your notebook{renamed}{self._load_hint()}")
@@ -223,24 +184,34 @@ def unreadable_reason(error):
     return f"the file could not be read ({error.strerror})"
 
 
-def grade_submission(submission, runtime, limits=Limits(), seed=None, namespaces=True):
+def grade_submission(submission, runtime, limits, seed, namespaces=True):
     """Grade one submission and return its results dictionary (Gradescope's schema plus our fields).
 
     Never raises for anything the submission does: unreadable files, crashing, hanging or lying code all end in
     results that say why points were lost.
+
+    Parameters
+    ----------
+    submission : autograder.grade.submissions.Submission
+    runtime : autograder.sandbox.Runtime
+    limits : autograder.sandbox.Limits
+    seed : int
+        Seed of the random test inputs, decided where the grading task was made
+        (:func:`autograder.grade.batch.default_seed` unless the user replays a run); every result records it.
+    namespaces : bool
     """
-    if submission.lab is None or submission.lab not in hidden_spec_paths():
+    seed = int(seed)
+    if submission.lab is None or submission.lab not in gradable_lab_ids():
         return not_gradable_results(submission, "cannot tell which lab this is: name the file "
                                     "<student>_<lab>.ipynb, e.g. jdoe_01_gradient_descent.ipynb (course staff: or "
-                                    "grade it with --lab)")
+                                    "grade it with --lab)", seed=seed)
     spec = load_spec(submission.lab)
-    seed = default_seed(submission.student, submission.lab) if seed is None else int(seed)
     try:
         program = program_from_notebook(submission.path)
     except NotGradable as error:
-        return not_gradable_results(submission, str(error), spec, seed)
+        return not_gradable_results(submission, str(error), spec, seed=seed)
     except OSError as error:
-        return not_gradable_results(submission, unreadable_reason(error), spec, seed)
+        return not_gradable_results(submission, unreadable_reason(error), spec, seed=seed)
 
     session = _Session(runtime, limits, program, namespaces)
     tests = []

@@ -18,7 +18,8 @@ from autograder.cli import main
 from autograder.export import ExportError
 from autograder.export import gradescope, gradescope_run
 from autograder.export.grading import grade_notebook
-from autograder.grade.runner import load_spec
+from autograder.course import load_spec
+from autograder.grade.batch import default_seed
 from autograder.grade.submissions import safe_id
 from autograder.project import Project
 from helpers import ROOT, replace_function
@@ -220,6 +221,8 @@ def test_an_upload_that_is_not_one_readable_notebook_gets_zero_and_says_what_to_
     results, stdout = run_autograder(root)
     assert results["score"] == 0 and results["output"].startswith(f"This submission could not be graded: {reason}")
     assert results["extra_data"]["gradable"] is False and results["extra_data"]["reason"].startswith(reason)
+    extra = results["extra_data"]
+    assert extra["seed"] == default_seed(extra["student"], LAB)  # the seed dlcv grade gives this student and lab
     spec = load_spec(LAB)
     assert [t["max_score"] for t in results["tests"]] == [t.points for t in spec.tests]  # each test shows 0 / points
     assert "not gradable" in stdout

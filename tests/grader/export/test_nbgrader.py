@@ -12,7 +12,6 @@ import csv
 import getpass
 import html
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from nbgrader.api import Gradebook
 
 import solutions.gradient_descent as ref
 from autograder.build.notebook import exercise_points
+from autograder.course import get_lab, lab_ids
 from autograder.cli import main
 from autograder.export import ExportError
 from autograder.export import nbgrader as exporter
@@ -352,8 +352,8 @@ def test_autograde_stops_with_what_to_do_when_the_course_and_dlcvs_points_differ
 
 
 def reference_module(project, lab):
-    """The path of the reference module a lab's template names (``dlcv: reference: solutions.<topic>``)."""
-    return project.module_path(re.search(r"reference: (\S+)", project.templates()[lab].read_text())[1])
+    """The path of the lab's reference module (``solutions/<topic>.py``)."""
+    return get_lab(lab).reference_path(project)
 
 
 def handout(cell):
@@ -364,7 +364,7 @@ def handout(cell):
 @pytest.mark.slow
 def test_every_lab_becomes_an_assignment_whose_release_is_the_student_notebook(tmp_path):
     project = Project(ROOT)
-    labs = list(project.templates())
+    labs = lab_ids()
     exporter.export(project, tmp_path, labs)
     nbgrader(tmp_path, "generate_assignment", "*")
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
@@ -383,7 +383,7 @@ def test_every_lab_becomes_an_assignment_whose_release_is_the_student_notebook(t
         tests = exporter.exercise_test_cells(source)
         points = {tests[c.metadata["nbgrader"]["grade_id"]]: c.metadata["nbgrader"]["points"]
                   for c in released.cells if c.metadata["nbgrader"]["grade_id"] in tests}
-        assert points == exercise_points(lab), lab
+        assert points == exercise_points(get_lab(lab)), lab
         assert max_scores[lab] == sum(points.values()) + answer_points(released), lab
         assert (tmp_path / "release" / lab / "labkit" / "selfcheck.py").is_file()
 

@@ -20,8 +20,7 @@ from autograder.cli import main
 from autograder.export.grading import grade_notebook
 from autograder.export.otter import PLUGIN, SOURCE_COPY
 from autograder.grade import results as schema
-from autograder.grade.runner import load_spec
-from autograder.project import Project
+from autograder.course import lab_ids, load_spec
 
 from helpers import ROOT, student_notebook
 
@@ -93,9 +92,9 @@ def test_master_notebook_has_one_question_per_exercise_with_its_points(tmp_path)
 
 
 def test_a_lab_without_hidden_spec_is_refused_and_nothing_is_written(tmp_path, monkeypatch, capsys):
-    import autograder.export.otter as exporter
+    import autograder.course as course
 
-    monkeypatch.setattr(exporter, "hidden_spec_paths", lambda: {})
+    monkeypatch.setattr(course, "HIDDEN_DIR", tmp_path / "no-hidden-specs")
     assert main(["export", "otter", str(tmp_path), "--lab", "1"]) == 1
     assert "no hidden spec" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
@@ -118,7 +117,7 @@ def test_not_gradable_submission_gives_zero_in_every_question_with_the_reason():
     from autograder.grade.submissions import Submission
 
     spec = load_spec(LAB)
-    dlcv = schema.not_gradable_results(Submission(Path("x.ipynb"), "x", LAB), "the file is empty", spec)
+    dlcv = schema.not_gradable_results(Submission(Path("x.ipynb"), "x", LAB), "the file is empty", spec, seed=1)
     results = GradingResults([])
     apply_dlcv_results(results, dlcv)
     assert list(results.results) == list(spec.exercises)
@@ -131,7 +130,7 @@ def test_not_gradable_submission_gives_zero_in_every_question_with_the_reason():
 
 @pytest.fixture(scope="module")
 def assigned(tmp_path_factory):
-    """Lab 1 exported and assigned by otter as the README says: (the export folder, otter's dist folder, the
+    """Lab 1 exported and assigned by otter as docs/staff/otter-grader.md says: (the export folder, otter's dist folder, the
     autograder zip). otter assign also grades its solution notebook with the zip (so with dlcv) and fails
     unless it gets full marks."""
     out = tmp_path_factory.mktemp("otter")
@@ -286,8 +285,7 @@ def test_otter_check_runs_the_public_self_checks(assigned, tmp_path):
 @pytest.mark.slow
 def test_every_lab_exports_and_otter_assigns(tmp_path):
     export(tmp_path)
-    project = Project(ROOT)
-    for lab in project.templates():
+    for lab in lab_ids():
         folder = tmp_path / lab
         otter("assign", "--no-run-tests", f"{lab}.ipynb", "dist", cwd=folder)
         spec = load_spec(lab)

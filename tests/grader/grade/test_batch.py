@@ -57,12 +57,12 @@ def test_rerunning_grades_only_what_is_missing(tmp_path):
 
 @pytest.mark.slow
 def test_every_lab_has_a_correct_a_partly_wrong_and_an_untouched_example(tmp_path):
-    from autograder.project import hidden_spec_paths
+    from autograder.course import gradable_lab_ids
 
     out = tmp_path / "out"
     completed = dlcv("grade", str(ROOT / "examples" / "submissions"), "--out", str(out))
     assert completed.returncode == 0, completed.stderr
-    for lab in hidden_spec_paths():
+    for lab in gradable_lab_ids():
         alice, bob, carol = (json.loads((out / s / lab / "results.json").read_text()) for s in ("alice", "bob", "carol"))
         full = alice["extra_data"]["max_score"]
         assert alice["score"] == full > 0 and carol["score"] == 0, lab
@@ -79,13 +79,13 @@ def test_a_batch_runs_on_any_executor_and_its_sandbox_is_set_up_where_it_grades(
 
     from autograder.grade import batch
     from autograder.grade.submissions import find_submissions
-    from autograder.project import hidden_spec_paths
+    from autograder.course import gradable_lab_ids
 
     def no_runtime_here(*args, **kwargs):
         raise AssertionError("the client process set up a worker runtime")
 
     monkeypatch.setattr(batch, "Runtime", no_runtime_here)
-    submissions, _ = find_submissions([lab1_examples(tmp_path)], list(hidden_spec_paths()))
+    submissions, _ = find_submissions([lab1_examples(tmp_path)], gradable_lab_ids())
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         outcome = batch.grade_batch(submissions, tmp_path / "out", executor=pool)
     assert {sub.student: results["score"] for sub, results in outcome.graded} == {"alice": 29, "bob": 23, "carol": 0}

@@ -17,9 +17,9 @@ import pytest
 
 from autograder.grade.batch import grade_batch
 from autograder.grade.cluster import ClusterExecutor, parse_scheduler
-from autograder.grade.course import _course_files, course_digest, short
+from autograder.grade.digest import _course_files, course_digest, short
 from autograder.grade.submissions import find_submissions
-from autograder.project import hidden_spec_paths
+from autograder.course import gradable_lab_ids
 from autograder.sandbox import Limits
 from helpers import ROOT, replace_function, solution_notebook
 
@@ -138,7 +138,7 @@ def _copies(folder, count):
 
 def _graded_locally(paths, out):
     """student -> results of each submission under ``paths``, graded here with the local thread pool."""
-    submissions, _ = find_submissions(paths, list(hidden_spec_paths()))
+    submissions, _ = find_submissions(paths, gradable_lab_ids())
     outcome = grade_batch(submissions, out, jobs=2)
     return {sub.student: results for sub, results in outcome.graded}
 
@@ -192,7 +192,7 @@ def test_local_workers_grade_exactly_as_the_local_pool_and_resume_the_same_way(t
     assert sorted(cluster) == sorted(local) and len(local) == 8
     for key, results in local.items():
         assert _graded(cluster[key]) == _graded(results), key
-    assert all(r["seed"] == 7 for r in cluster.values() if r["seed"] is not None)
+    assert all(r["seed"] == 7 for r in cluster.values())  # graded or not, each records the seed that replays it
     assert (tmp_path / "there" / "gradebook.csv").read_text() == (tmp_path / "here" / "gradebook.csv").read_text()
     assert there.stdout == here.stdout.replace(str(tmp_path / "here"), str(tmp_path / "there"))
 
@@ -251,7 +251,7 @@ def test_a_worker_with_another_course_refuses_its_tasks(tmp_path, real_cluster):
     cluster = real_cluster(workers=1)
     _copies(tmp_path / "subs", 3)
     local = _graded_locally([tmp_path / "subs"], tmp_path / "local")
-    submissions, _ = find_submissions([tmp_path / "subs"], list(hidden_spec_paths()))
+    submissions, _ = find_submissions([tmp_path / "subs"], gradable_lab_ids())
     with Client(cluster.address, timeout=30) as client:
         executor = ClusterExecutor(client, digest="0123456789ab" + "0" * 52)  # a client with another course
         try:
@@ -281,7 +281,7 @@ def test_at_most_max_in_flight_tasks_reach_the_scheduler_and_the_rest_wait_unrea
     cluster = real_cluster(workers=1)
     _copies(tmp_path / "subs", 8)
     local = _graded_locally([tmp_path / "subs"], tmp_path / "local")
-    submissions, _ = find_submissions([tmp_path / "subs"], list(hidden_spec_paths()))
+    submissions, _ = find_submissions([tmp_path / "subs"], gradable_lab_ids())
     seen, done = [], threading.Event()
     with Client(cluster.address, timeout=30) as client:
         def watch_the_scheduler():
@@ -312,7 +312,7 @@ def test_a_frozen_worker_times_out_and_the_batch_goes_on(tmp_path, real_cluster)
     folder = tmp_path / "subs"
     folder.mkdir()
     nbformat.write(replace_function(solution_notebook(LAB), "gradient_descent", HANGS), folder / f"cy_{LAB}.ipynb")
-    submissions, _ = find_submissions([folder], list(hidden_spec_paths()))
+    submissions, _ = find_submissions([folder], gradable_lab_ids())
     limits = Limits(test_seconds=2, submission_seconds=4)
     frozen = []
 
@@ -348,7 +348,7 @@ def test_a_frozen_worker_times_out_and_the_batch_goes_on(tmp_path, real_cluster)
 
 def test_the_course_digest_covers_specs_solutions_labkit_and_the_grader():
     names = {name for name, _ in _course_files()}
-    for lab in hidden_spec_paths():
+    for lab in gradable_lab_ids():
         assert f"autograder/hidden/{lab}.py" in names
     assert {"solutions/gradient_descent.py", "autograder/grade/runner.py", "autograder/sandbox.py",
             "autograder/worker/lockdown.py", "labkit/__init__.py"} <= names

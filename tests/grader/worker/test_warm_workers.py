@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.grade.batch import default_seed
 from autograder.grade.runner import grade_submission
 from autograder.grade.submissions import Submission
 from autograder.sandbox import Limits, Runtime, Worker, paths_to_expose, paths_to_hide, worker_environment
@@ -163,12 +164,12 @@ def test_honest_submissions_after_an_attacker_score_as_on_cold_workers(tmp_path)
     subs, attacker = _submissions(tmp_path)
     paths = [s.path for s in subs.values()] + [attacker.path]
     with _runtime(tmp_path, paths, warm=False) as cold:
-        expected = {name: grade_submission(sub, cold) for name, sub in subs.items()}
+        expected = {name: grade_submission(sub, cold, Limits(), default_seed(sub.student, sub.lab)) for name, sub in subs.items()}
     assert {name: r["score"] for name, r in expected.items()} == {name: s for name, (_, s) in HONEST.items()}
 
     with _runtime(tmp_path, paths) as warm:
         order = [attacker, subs["full"], attacker, subs["stub"], attacker, subs["partial"], subs["full"]]
-        graded = [(sub.student, grade_submission(sub, warm)) for sub in order]
+        graded = [(sub.student, grade_submission(sub, warm, Limits(), default_seed(sub.student, sub.lab))) for sub in order]
         assert warm.zygote is not None and warm.zygote_failures == 0
     for student, results in graded:
         if student == "mallory":
@@ -211,7 +212,7 @@ def test_the_template_holds_no_reference_spec_or_submission(tmp_path):
     path = tmp_path / f"alice_{LAB}.ipynb"
     nbformat.write(nb, path)
     with _runtime(tmp_path, [path]) as runtime:
-        assert grade_submission(Submission(path, "alice", LAB), runtime)["score"] == 29
+        assert grade_submission(Submission(path, "alice", LAB), runtime, Limits(), default_seed("alice", LAB))["score"] == 29
         pid = runtime.zygote.pid
         status = Path(f"/proc/{pid}/status").read_text()
         maps = Path(f"/proc/{pid}/maps").read_text()
