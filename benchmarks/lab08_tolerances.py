@@ -3,8 +3,9 @@
 
     python benchmarks/lab08_tolerances.py [SEEDS]      # default 2000
 
-Printed per quantity: the worst observed value and the tolerance. ``tests/test_lab08_autoencoders.py`` runs the
-same measurement over fewer seeds and asserts a factor of 10 of margin (of 1.5 for the training test's angle).
+Printed per quantity: the worst observed value and the tolerance. ``tests/labs/08_autoencoders/test_grading.py``
+runs the same measurement over fewer seeds and asserts a factor of 10 of margin (of 1.5 for the training test's
+angle).
 """
 
 import importlib.util
