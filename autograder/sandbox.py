@@ -1,8 +1,8 @@
 """Start and talk to sandboxed workers (trusted side), and decide what a worker may see.
 
 Each worker is a fresh process in its own session, with a scrubbed environment: as root, a child forked from the
-runtime's warm template (``autograder.zygote``: an interpreter that has imported NumPy and labkit and holds nothing
-else); otherwise, or whenever the template fails, a cold ``python -I`` started from a runtime copy of
+runtime's warm parent (``autograder.warm_workers``: an interpreter that has imported NumPy and labkit and holds
+nothing else); otherwise, or whenever the warm parent fails, a cold ``python -I`` started from a runtime copy of
 ``autograder.worker``. Either way the worker locks itself down before any student code runs (read
 ``autograder.worker.lockdown`` top to bottom); this side enforces wall time, kills the whole process group, and,
 when it runs as root, every process left behind by the worker's private user id. Without root the worker forks
@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .worker import protocol
-from .zygote import Zygote, ZygoteError
+from .warm_workers import WarmParent, WarmParentError
 
 WORKER_PACKAGE = Path(__file__).resolve().parent / "worker"
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from dlcv_worker.main import main; main(sys.argv[2])"
@@ -163,7 +163,7 @@ def paths_to_expose():
 
 
 def worker_environment():
-    """The whole environment of a worker (and of the warm template): no variable of the grader's own."""
+    """The whole environment of a worker (and of the warm parent): no variable of the grader's own."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "HOME": "/tmp"}
     for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
@@ -190,7 +190,7 @@ def _protect_grader():
 
 def warm_by_default():
     """Warm workers unless ``DLCV_WORKERS=cold``; only as root, where a worker runs as another user than the
-    template and so cannot reach it."""
+    warm parent and so cannot reach it."""
     return os.geteuid() == 0 and os.environ.get("DLCV_WORKERS", "warm") != "cold"
 
 
@@ -266,7 +266,7 @@ class _ColdProcess:
 
 class Runtime:
     """A read-only folder holding the worker's code, shared by all workers of a grading run, and the warm
-    template that forks them (started on first use, restarted after it dies).
+    parent that forks them (started on first use, restarted after it dies).
 
     Parameters
     ----------
@@ -274,11 +274,11 @@ class Runtime:
         What workers must not see (:func:`paths_to_hide`) and the public code they may import
         (:func:`paths_to_expose`).
     warm : bool, optional
-        Fork workers from a warm template; default :func:`warm_by_default`. Without it every worker is a cold
+        Fork workers from a warm parent; default :func:`warm_by_default`. Without it every worker is a cold
         ``python -I``.
     """
 
-    ZYGOTE_FAILURES = 3  # templates that fail one after another before this runtime starts cold workers only
+    WARM_PARENT_FAILURES = 3  # warm parents that fail one after another before this runtime starts cold workers only
 
     def __init__(self, hide=(), expose=(), warm=None):
         self.dir = Path(tempfile.mkdtemp(prefix="dlcv-runtime-"))
@@ -289,44 +289,44 @@ class Runtime:
         self.hide = sorted({str(Path(p).resolve()) for p in hide})
         self.warm = warm_by_default() if warm is None else bool(warm) and os.geteuid() == 0
         self.grader_undumpable = os.geteuid() != 0 and _protect_grader()
-        self.zygote = None
-        self.zygote_failures = 0
-        self._zygote_lock = threading.Lock()
+        self.warm_parent = None
+        self.warm_parent_failures = 0
+        self._warm_parent_lock = threading.Lock()
 
     def start_worker(self, config, cwd):
-        """A new worker process for ``config``: forked from the warm template if possible, else cold."""
-        if self.warm and self.zygote_failures < self.ZYGOTE_FAILURES:
+        """A new worker process for ``config``: forked from the warm parent if possible, else cold."""
+        if self.warm and self.warm_parent_failures < self.WARM_PARENT_FAILURES:
             try:
-                process = self._template().spawn(config)
-                self.zygote_failures = 0
+                process = self._warm_parent().spawn(config)
+                self.warm_parent_failures = 0
                 return process
-            except ZygoteError:
-                self._discard_template()
+            except WarmParentError:
+                self._discard_warm_parent()
                 if config.get("uid") is not None:
-                    _kill_uid(config["uid"])  # a child forked before the template failed must not linger
+                    _kill_uid(config["uid"])  # a child forked before the warm parent failed must not linger
         return _ColdProcess(self.dir, config, cwd)
 
-    def _template(self):
-        with self._zygote_lock:
-            if self.zygote is None or not self.zygote.alive():
-                if self.zygote is not None:
-                    self.zygote.close()
-                self.zygote = None
-                self.zygote = Zygote(self.dir, worker_environment())
-            return self.zygote
+    def _warm_parent(self):
+        with self._warm_parent_lock:
+            if self.warm_parent is None or not self.warm_parent.alive():
+                if self.warm_parent is not None:
+                    self.warm_parent.close()
+                self.warm_parent = None
+                self.warm_parent = WarmParent(self.dir, worker_environment())
+            return self.warm_parent
 
-    def _discard_template(self):
-        with self._zygote_lock:
-            self.zygote_failures += 1
-            if self.zygote is not None:
-                self.zygote.close()
-                self.zygote = None
+    def _discard_warm_parent(self):
+        with self._warm_parent_lock:
+            self.warm_parent_failures += 1
+            if self.warm_parent is not None:
+                self.warm_parent.close()
+                self.warm_parent = None
 
     def close(self):
-        with self._zygote_lock:
-            if self.zygote is not None:
-                self.zygote.close()
-                self.zygote = None
+        with self._warm_parent_lock:
+            if self.warm_parent is not None:
+                self.warm_parent.close()
+                self.warm_parent = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):

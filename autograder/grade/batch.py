@@ -72,7 +72,7 @@ _RUNTIMES = _Runtimes()
 def run_task(task):
     """Grade one :class:`GradingTask` and return its results; never raises for anything the submission does."""
     # Inside a local batch the batch's runtime (warm) is held already. A task of another executor (a cluster
-    # worker) makes its own, removed when it ends: a warm template would be booted for one submission only.
+    # worker) makes its own, removed when it ends: a warm parent would be booted for one submission only.
     runtime = _RUNTIMES.acquire(task.hide, task.expose, warm=False)
     try:
         return grade_submission(task.submission, runtime, task.limits, task.seed, task.namespaces)
@@ -172,7 +172,7 @@ class local_executor:  # noqa: N801 - used as a context manager, like open()
     -j2 grades 22 submissions/s on two threads and 37/s in two processes. So ``jobs`` >= 2 grades in that many
     processes, started by ``forkserver`` (the grader may run threads: no ``fork``), once there are at least
     :data:`TASKS_PER_PROCESS` tasks per process to pay for their start (about 0.3 s; a smaller batch grades on
-    ``jobs`` threads of this process); each holds one worker runtime (one warm template) for the whole batch, made
+    ``jobs`` threads of this process); each holds one worker runtime (one warm parent) for the whole batch, made
     in it and removed when it exits, and ignores SIGINT (Ctrl-C stops the batch from here: the processes finish the
     submissions they hold, and a rerun grades the rest). Threads grade on a runtime held here.
     """
@@ -201,7 +201,7 @@ class local_executor:  # noqa: N801 - used as a context manager, like open()
 
 
 def _grading_process(hide, expose, warm):
-    """Initializer of a grading process: hold the batch's runtime (``warm``: with a warm template, as the batch's
+    """Initializer of a grading process: hold the batch's runtime (``warm``: with a warm parent, as the batch's
     process decided; the forkserver's environment may be older) until the process exits; leave Ctrl-C to the
     batch's own process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
