@@ -24,7 +24,7 @@ Where the trusted side reads untrusted bytes, and what bounds each read
   and are cut to 20 and 1,000 entries; error texts to 1,000 and tracebacks to 2,000 characters; arguments read
   back after a call must match the call's count and keywords (``_arguments_after``).
 - **A callback request** (``grade.runner._evaluator``): the function index must be one sent with this call; its
-  arguments are decoded as above; a test function that fails on them answers with an error message.
+  arguments are decoded as above; a callback that fails on them answers with an error message.
 - **The hello frame** (``Worker.__init__``): a 30 s deadline; the protections it reports are recorded, never
   obeyed.
 
@@ -373,7 +373,7 @@ class Worker:
     def request(self, message, seconds, on_callback=None):
         """Send ``message`` and wait up to ``seconds`` in all for the reply.
 
-        While waiting, the worker may ask for values of test functions (``{"callback": i, "args": ...}``):
+        While waiting, the worker may ask for values of callbacks (``{"callback": i, "args": ...}``):
         ``on_callback(frame)`` answers each with a frame to send back.
 
         Raises

@@ -167,7 +167,7 @@ TASKS_PER_PROCESS = 4  # on this project's VM two processes beat two threads fro
 class local_executor:  # noqa: N801 - used as a context manager, like open()
     """The default executor of a local batch, a context manager: ``jobs`` grading processes, or threads.
 
-    The trusted side's share of grading (reading replies, evaluating test functions, checking answers) is Python
+    The trusted side's share of grading (reading replies, evaluating callbacks, checking answers) is Python
     code, so grading threads of one process mostly wait for each other's GIL: on this project's 2-core VM, Lab 1 at
     -j2 grades 22 submissions/s on two threads and 37/s in two processes. So ``jobs`` >= 2 grades in that many
     processes, started by ``forkserver`` (the grader may run threads: no ``fork``), once there are at least

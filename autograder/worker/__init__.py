@@ -9,6 +9,7 @@ Sandbox side only: ``main`` (entry point of a cold worker), ``warm_parent`` (a p
 workers and never runs student code), ``lockdown`` (namespaces, covers, limits, private user, in order),
 ``userns`` (the same without root: a user namespace, the fork into a PID namespace, dropping every capability),
 ``deferred`` (heavy imports on first use), ``serve`` (the request loop).
-Both sides: ``protocol`` (frames and values; the grader uses its strict decoder on every reply) and ``testfns``
-(test functions: evaluated by the grader, except ``BUILT_IN_WORKER`` objects such as a seeded generator).
+Both sides: ``protocol`` (frames and values; the grader uses its strict decoder on every reply) and ``callbacks``
+(functions hidden tests pass to student code: evaluated by the grader, except ``BUILT_IN_WORKER`` objects such as
+a seeded generator).
 """

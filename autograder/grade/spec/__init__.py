@@ -20,7 +20,7 @@ The vocabulary, one name per idea:
 
 ========================  ==========================================================================
 skeleton (``core``)       :class:`Spec`, :class:`TestFailure`, :class:`StudentCodeError`
-test functions            :class:`FnRef`, :func:`local_fn`; :class:`Unsupported` (a value the worker
+callbacks                 :class:`FnRef`, :func:`local_fn`; :class:`Unsupported` (a value the worker
                           could not send)
 values (``expect``)       :func:`as_array`, :func:`expect_close`, :func:`expect_equal`,
                           :func:`expect_labels`, :func:`expect_tuple`, :func:`expect_gradient`,
@@ -33,7 +33,7 @@ layers (``layers``)       :func:`call_forward`, :func:`call_backward`
 Tolerances are not part of the vocabulary: each spec writes its own, with how it was chosen.
 """
 
-from ...worker import testfns
+from ...worker import callbacks
 from ...worker.protocol import FnRef, Unsupported
 from .core import Spec, StudentCodeError, TestCase, TestFailure
 from .expect import as_array, count, expect_close, expect_equal, expect_gradient, expect_labels, expect_tuple, kind_of
@@ -48,4 +48,4 @@ __all__ = ["FnRef", "H", "Spec", "StudentCodeError", "TestCase", "TestFailure", 
 
 def local_fn(ref):
     """The trusted-side callable of a :class:`FnRef`, to hand to the reference implementation."""
-    return testfns.build(ref.name, ref.params)
+    return callbacks.make(ref.name, ref.params)
