@@ -147,8 +147,9 @@ def _weaker_sandbox_warning(graded):
 def _cmd_grade(args):
     from tqdm import tqdm
 
-    from .grade import report
     from .grade import results as schema
+    from .grade.gradebook import write_gradebook
+    from .grade.result_files import read_all_results
     from .grade.batch import exercises_by_lab, grade_batch
     from .grade.submissions import find_submissions
     from .project import hidden_spec_paths, select_labs
@@ -204,9 +205,9 @@ def _cmd_grade(args):
     warning = _weaker_sandbox_warning(outcome.graded)
     if warning:
         print(warning, file=sys.stderr)
-    gradebook, _, _ = report.write_gradebook(out, exercises_by_lab())
+    gradebook, _, _ = write_gradebook(out, exercises_by_lab())
     keys = {s.key for s in submissions}
-    rows = [r for r in report.read_all_results(out) if (r[0], r[1]) in keys]
+    rows = [r for r in read_all_results(out) if (r[0], r[1]) in keys]
     print(_format_summary(rows))
     print(f"results: {out}/<student>/<lab>/results.json   gradebook: {gradebook}")
     ungradable = [r for r in rows if not schema.is_gradable(r[2])]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..build.notebook import YOUR_ANSWER, build_notebooks, dumps, exercise_points
 from ..build.regions import BEGIN, END
-from ..grade.report import atomic_write
+from ..grade.result_files import atomic_write
 from . import ExportError
 from .built import require_current_labs
 

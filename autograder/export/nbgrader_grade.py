@@ -22,7 +22,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer
 
 from ..grade import results as schema
-from ..grade.report import exercise_feedback
+from ..grade.feedback_text import exercise_feedback
 from ..project import hidden_spec_paths
 from ..sandbox import Limits
 from .grading import grade_notebook

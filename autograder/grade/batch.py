@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import affinity
 from ..project import hidden_spec_paths
 from ..sandbox import Limits, Runtime, paths_to_expose, paths_to_hide, warm_by_default
-from . import report
+from . import result_files
 from .results import not_gradable_results, summary
 from .runner import grade_submission, load_spec
 
@@ -120,7 +120,7 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
     outcome = BatchOutcome()
     todo = []
     for sub in submissions:
-        if not force and report.results_path(out_dir, *sub.key).is_file():
+        if not force and result_files.results_path(out_dir, *sub.key).is_file():
             outcome.skipped.append(sub)
         else:
             todo.append(sub)
@@ -143,7 +143,7 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
                 lost.append(task)
                 continue
             sub = task.submission
-            report.write_results(out_dir, *sub.key, results, html_from=sub.path if html else None)
+            result_files.write_results(out_dir, *sub.key, results, html_from=sub.path if html else None)
             if progress:
                 progress(sub, results)
             outcome.graded.append((sub, results if keep_tests else summary(results)))
