@@ -1,12 +1,12 @@
 """The warm parent, sandbox side: a preloaded process that has imported what every worker imports, and forks one
 fresh child per worker the grader asks for. It never runs student code and never sees a submission.
 
-Started by the trusted grader (``autograder.warm_workers``) as ``python -I -B -c <boot> RUNTIME_DIR``, as root, with
-the same scrubbed environment as a cold worker (one BLAS/OpenMP thread), its control socket on fd 0 and nothing else
-open. What it holds: NumPy, this package, labkit (public) — and the configs of the workers it started, which hold
-nothing a worker does not get anyway (the hidden paths' names, limits, a uid). It never holds the reference
-module, a hidden spec, a submission or any reply of a worker: those travel only on each child's own pipes, which
-the grader creates and hands over with each request.
+Started by the trusted grader (``autograder.sandbox.warm_workers``) as ``python -I -B -c <boot> RUNTIME_DIR``, as
+root, with the same scrubbed environment as a cold worker (one BLAS/OpenMP thread), its control socket on fd 0 and
+nothing else open. What it holds: NumPy, this package, labkit (public) — and the configs of the workers it started,
+which hold nothing a worker does not get anyway (the hidden paths' names, limits, a uid). It never holds the
+reference module, a hidden spec, a submission or any reply of a worker: those travel only on each child's own
+pipes, which the grader creates and hands over with each request.
 
 One request: a byte ``F`` carrying two descriptors (``SCM_RIGHTS``: the read end of the grader's request pipe and
 the write end of its reply pipe), then a protocol frame ``{"config": ...}`` — the cold worker's config. The

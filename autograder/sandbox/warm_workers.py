@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from .worker import protocol
+from ..worker import protocol
 
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from dlcv_worker.warm_parent import main; main()"
 BOOT_SECONDS = 30.0    # the warm parent's imports, once per runtime
