@@ -70,15 +70,15 @@ def _cmd_build(args):
 
 
 def _cmd_check(args):
-    from .check import CheckUsageError, run_checks
+    from .check import SelfCheckUsageError, run_notebook_self_checks
 
     path = Path(args.notebook)
     if not path.is_file():
         print(f"dlcv check: {path} is not a file", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return EXIT_OK if run_checks(path, args.exercise) else EXIT_FAILED
-    except CheckUsageError as error:
+        return EXIT_OK if run_notebook_self_checks(path, args.exercise) else EXIT_FAILED
+    except SelfCheckUsageError as error:
         print(f"dlcv check: {error}", file=sys.stderr)
         return EXIT_USAGE
 
