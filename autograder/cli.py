@@ -50,7 +50,7 @@ def _cmd_build(args):
     project = find_project(args.root)
     labs = select_labs(list(project.templates()), args.lab)
     try:
-        report = build(project, labs, check=args.check, force=args.force,
+        report = build(project, labs, list_stale=args.check, force=args.force,
                        progress=(lambda line: None) if args.check else (lambda line: print(line, file=sys.stderr)))
     except (TemplateError, RegionError, ExecutionError) as error:
         print(f"dlcv build: {_plain(str(error), sys.stderr)}", file=sys.stderr)

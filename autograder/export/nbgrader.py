@@ -120,7 +120,7 @@ def _labkit_files(project):
             for path in sorted(root.rglob("*.py")) if "__pycache__" not in path.parts}
 
 
-def _check_out_dir(out_dir):
+def _require_empty_or_own_out_dir(out_dir):
     """Raise ExportError unless ``out_dir`` is missing, empty, or a course written by this exporter before."""
     if not out_dir.is_dir() or not any(out_dir.iterdir()):
         return
@@ -130,7 +130,7 @@ def _check_out_dir(out_dir):
                           "or empty folder (exporting into an existing dlcv course updates its labs' source folders)")
 
 
-def _check_lab_ids(project, lab_ids):
+def _require_known_lab_ids(project, lab_ids):
     unknown = [lab for lab in lab_ids if lab not in project.templates()]
     if unknown:
         raise ExportError(f"no lab {', '.join(unknown)}; the labs are: {', '.join(project.templates())}")
@@ -164,8 +164,8 @@ def export(project, out_dir, lab_ids):
         lab cannot become an nbgrader assignment.
     """
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir)
-    _check_lab_ids(project, lab_ids)
+    _require_empty_or_own_out_dir(out_dir)
+    _require_known_lab_ids(project, lab_ids)
     require_current_labs(project, lab_ids)
     labkit = _labkit_files(project)
     files = {} if (out_dir / CONFIG_NAME).exists() else {out_dir / CONFIG_NAME: _CONFIG}

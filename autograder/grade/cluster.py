@@ -35,7 +35,7 @@ from ..project import hidden_spec_paths
 from .batch import GradingTask, run_task
 from .cluster_worker import grade_on_worker
 from .course import course_digest
-from .extract import MAX_NOTEBOOK_BYTES, NotGradable, check_size
+from .extract import MAX_NOTEBOOK_BYTES, NotGradable, require_notebook_size
 from .results import not_gradable_results
 from .runner import default_seed, grade_submission, load_spec, unreadable_reason
 
@@ -148,7 +148,7 @@ def _answer_on_client(task):
     if sub.lab is None or sub.lab not in hidden_spec_paths():
         return None, grade_submission(sub, None, task.limits, task.seed, task.namespaces)  # returns at the lab check
     try:
-        check_size(Path(sub.path).stat().st_size, MAX_NOTEBOOK_BYTES)
+        require_notebook_size(Path(sub.path).stat().st_size, MAX_NOTEBOOK_BYTES)
         return Path(sub.path).read_bytes(), None
     except NotGradable as error:
         return None, _not_gradable(task, str(error))
