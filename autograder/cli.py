@@ -48,9 +48,9 @@ def _cmd_build(args):
     from .project import find_project, select_labs
 
     project = find_project(args.root)
-    labs = select_labs(list(project.templates()), args.lab)
+    lab_ids = select_labs(list(project.templates()), args.lab)
     try:
-        report = build(project, labs, list_stale=args.check, force=args.force,
+        report = build(project, lab_ids, list_stale=args.check, force=args.force,
                        progress=(lambda line: None) if args.check else (lambda line: print(line, file=sys.stderr)))
     except (TemplateError, RegionError, ExecutionError) as error:
         print(f"dlcv build: {_plain(str(error), sys.stderr)}", file=sys.stderr)
@@ -96,7 +96,7 @@ def _cmd_export(args):
     from .project import find_project, select_labs
 
     project = find_project(args.root)
-    labs = select_labs(list(project.templates()), args.lab)
+    lab_ids = select_labs(list(project.templates()), args.lab)
     out = Path(args.dir)
     if out.exists() and not out.is_dir():
         print(f"dlcv {args.command}: {out} is a file; give a folder (it is created if missing)", file=sys.stderr)
@@ -104,7 +104,7 @@ def _cmd_export(args):
     tool = getattr(args, "tool", "release")
     exporter = importlib.import_module(f".export.{tool}", __package__)
     try:
-        written = exporter.export(project, out, labs)
+        written = exporter.export(project, out, lab_ids)
     except ExportError as error:
         print(f"dlcv {args.command}: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -155,10 +155,10 @@ def _cmd_grade(args):
     from .project import hidden_spec_paths, select_labs
     from .sandbox import Limits
 
-    labs = list(hidden_spec_paths())
-    default_lab = select_labs(labs, [args.lab])[0] if args.lab else None
+    lab_ids = list(hidden_spec_paths())
+    default_lab = select_labs(lab_ids, [args.lab])[0] if args.lab else None
     try:
-        submissions, ignored = find_submissions([Path(p) for p in args.paths], labs, default_lab)
+        submissions, ignored = find_submissions([Path(p) for p in args.paths], lab_ids, default_lab)
     except FileNotFoundError as error:
         print(f"dlcv grade: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -19,26 +19,26 @@ def gradebook_rows(all_results, exercises_by_lab):
         columns, only a note.
     exercises_by_lab : dict of lab -> list of exercise names (column order)
     """
-    labs = sorted({lab for _, lab, _ in all_results if lab in exercises_by_lab})
+    lab_ids = sorted({lab for _, lab, _ in all_results if lab in exercises_by_lab})
     header = ["student"]
-    for lab in labs:
+    for lab in lab_ids:
         header += [f"{lab}:{name}" for name in exercises_by_lab[lab]] + [f"{lab}:total", f"{lab}:max"]
     header += ["total", "max", "notes"]
     rows, notes = {}, {}
     for student, lab, results in all_results:
         row = rows.setdefault(student, {"student": student})
         if not schema.is_gradable(results):
-            notes.setdefault(student, []).append(f"{lab if lab in labs else 'a file of unknown lab'} not graded: "
+            notes.setdefault(student, []).append(f"{lab if lab in lab_ids else 'a file of unknown lab'} not graded: "
                                                  f"{schema.reason(results)}")
-        if lab not in labs:
+        if lab not in lab_ids:
             continue
         for name, totals in schema.exercises(results).items():
             row[f"{lab}:{name}"] = totals.get("score", 0)
         row[f"{lab}:total"] = schema.score(results)
         row[f"{lab}:max"] = schema.max_score(results)
     for student, row in rows.items():
-        row["total"] = sum(row.get(f"{lab}:total", 0) for lab in labs)
-        row["max"] = sum(row.get(f"{lab}:max", 0) for lab in labs)
+        row["total"] = sum(row.get(f"{lab}:total", 0) for lab in lab_ids)
+        row["max"] = sum(row.get(f"{lab}:max", 0) for lab in lab_ids)
         row["notes"] = "; ".join(notes.get(student, []))
     return header, [rows[s] for s in sorted(rows)]
 
