@@ -21,11 +21,14 @@ import numpy as np
 import solutions.layers as ref
 from autograder.grade.spec import (FnRef, Spec, StudentCodeError, TestFailure, as_array, call_backward,
                                    call_forward, expect_close, expect_gradient, expect_tuple, kind_of, local_fn,
-                                   numeric_elementwise_gradient, numeric_gradient, numeric_input_gradients)
+                                   numeric_elementwise_gradient, numeric_gradient, numeric_input_gradients, shapes,
+                                   with_zeros)
 
 GRAD_TOL = 1e-4
 STD_TOL = 0.03
 MEAN_SIGMAS = 5.0  # |mean| / std may be at most 5 / sqrt(number of weights): five standard errors
+# Input shapes for elementwise functions: one sample, a batch, and a higher-rank array (see inputs.shapes).
+ELEMENTWISE_SHAPES = [(1, (1, 6)), ((2, 7), (2, 7)), ((1, 4), (2, 4), (2, 5))]
 
 spec = Spec("04_backprop", {
     "sigmoid": "sigmoid",
@@ -45,13 +48,6 @@ spec = Spec("04_backprop", {
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _shapes(rng):
-    """Input shapes for elementwise functions: one sample, a batch, and a higher-rank array."""
-    return [(1, int(rng.integers(1, 6))),
-            (int(rng.integers(2, 7)), int(rng.integers(2, 7))),
-            (int(rng.integers(1, 4)), int(rng.integers(2, 4)), int(rng.integers(2, 5)))]
-
-
 def _moderate(rng, shape):
     """Inputs where the smooth activations are far from saturation (their derivatives stay above 1e-3)."""
     return np.clip(rng.normal(scale=2.5, size=shape), -4.0, 4.0)
@@ -63,17 +59,14 @@ def _away_from_zero(rng, shape, low=0.05, high=4.0):
 
 def _with_zeros(rng, shape):
     """A random array in which about a third of the entries are exactly 0.0."""
-    x = _away_from_zero(rng, shape)
-    x[rng.random(shape) < 1 / 3] = 0.0
-    x.flat[0] = 0.0
-    return x
+    return with_zeros(rng, _away_from_zero(rng, shape))
 
 
 # ------------------------------------------------------------------------------------------------ activations
 
 
 def _check_forward(rng, student, act, x_maker=None, **kwargs):
-    for shape in _shapes(rng):
+    for shape in shapes(rng, ELEMENTWISE_SHAPES):
         x = rng.normal(scale=3, size=shape) if x_maker is None else x_maker(rng, shape)
         out, _ = call_forward(student, f"{act}_forward", x, **kwargs)
         want, _ = getattr(ref, f"{act}_forward")(x, **kwargs)
@@ -81,7 +74,7 @@ def _check_forward(rng, student, act, x_maker=None, **kwargs):
 
 
 def _check_backward(rng, student, act, x_maker=_away_from_zero, numeric=True, **kwargs):
-    for shape in _shapes(rng):
+    for shape in shapes(rng, ELEMENTWISE_SHAPES):
         x = x_maker(rng, shape)
         dout = rng.normal(size=shape)
 
@@ -170,7 +163,7 @@ def relu_at_zero(rng, student):
 @spec.test("leaky_relu")
 def leaky_relu_forward_values(rng, student):
     """leaky_relu_forward with the default alpha = 0.1 and with another alpha"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, ELEMENTWISE_SHAPES):
         x = rng.normal(scale=3, size=shape)
         out, _ = call_forward(student, "leaky_relu_forward", x)
         expect_close(out, ref.leaky_relu_forward(x)[0], f"out of leaky_relu_forward(x) (default alpha, shape {shape})")
