@@ -65,7 +65,7 @@ def _with_zeros(rng, shape):
 # ------------------------------------------------------------------------------------------------ activations
 
 
-def _check_forward(rng, student, act, x_maker=None, **kwargs):
+def _expect_forward(rng, student, act, x_maker=None, **kwargs):
     for shape in shapes(rng, ELEMENTWISE_SHAPES):
         x = rng.normal(scale=3, size=shape) if x_maker is None else x_maker(rng, shape)
         out, _ = call_forward(student, f"{act}_forward", x, **kwargs)
@@ -73,7 +73,7 @@ def _check_forward(rng, student, act, x_maker=None, **kwargs):
         expect_close(out, want, f"out of {act}_forward{_kw(kwargs)} on an input of shape {shape}")
 
 
-def _check_backward(rng, student, act, x_maker=_away_from_zero, numeric=True, **kwargs):
+def _expect_backward(rng, student, act, x_maker=_away_from_zero, numeric=True, **kwargs):
     for shape in shapes(rng, ELEMENTWISE_SHAPES):
         x = x_maker(rng, shape)
         dout = rng.normal(size=shape)
@@ -90,7 +90,7 @@ def _check_backward(rng, student, act, x_maker=_away_from_zero, numeric=True, **
             expect_gradient(dx, numeric_elementwise_gradient(ref_forward, x, dout), what, GRAD_TOL)
 
 
-def _check_saturated(rng, student, act):
+def _expect_saturated(rng, student, act):
     """Forward and backward of ``act`` on inputs with |x| from 30 up to 800 (both signs, 800 and -800 included)."""
     shape = (int(rng.integers(3, 7)), int(rng.integers(3, 7)))
     x = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(30, 800, size=shape)
@@ -114,50 +114,50 @@ def _alpha(rng, low, high):
 @spec.test("sigmoid")
 def sigmoid_forward_values(rng, student):
     """sigmoid_forward on random inputs of several shapes (N = 1 included)"""
-    _check_forward(rng, student, "sigmoid")
+    _expect_forward(rng, student, "sigmoid")
 
 
 @spec.test("sigmoid")
 def sigmoid_backward_gradients(rng, student):
     """sigmoid_backward matches the reference and the numeric gradient"""
-    _check_backward(rng, student, "sigmoid", _moderate)
+    _expect_backward(rng, student, "sigmoid", _moderate)
 
 
 @spec.test("sigmoid")
 def sigmoid_on_saturated_inputs(rng, student):
     """sigmoid forward and backward stay finite and right for |x| up to 800"""
-    _check_saturated(rng, student, "sigmoid")
+    _expect_saturated(rng, student, "sigmoid")
 
 
 @spec.test("tanh")
 def tanh_forward_values(rng, student):
     """tanh_forward on random inputs of several shapes (N = 1 included)"""
-    _check_forward(rng, student, "tanh")
+    _expect_forward(rng, student, "tanh")
 
 
 @spec.test("tanh")
 def tanh_backward_gradients(rng, student):
     """tanh_backward matches the reference and the numeric gradient"""
-    _check_backward(rng, student, "tanh", _moderate)
+    _expect_backward(rng, student, "tanh", _moderate)
 
 
 @spec.test("relu")
 def relu_forward_values(rng, student):
     """relu_forward on random inputs of several shapes (N = 1 included)"""
-    _check_forward(rng, student, "relu")
+    _expect_forward(rng, student, "relu")
 
 
 @spec.test("relu")
 def relu_backward_gradients(rng, student):
     """relu_backward matches the reference and the numeric gradient (away from 0)"""
-    _check_backward(rng, student, "relu")
+    _expect_backward(rng, student, "relu")
 
 
 @spec.test("relu")
 def relu_at_zero(rng, student):
     """at x == 0 relu_forward gives 0 and relu_backward uses the derivative 0"""
-    _check_forward(rng, student, "relu", _with_zeros)
-    _check_backward(rng, student, "relu", _with_zeros, numeric=False)
+    _expect_forward(rng, student, "relu", _with_zeros)
+    _expect_backward(rng, student, "relu", _with_zeros, numeric=False)
 
 
 @spec.test("leaky_relu")
@@ -167,53 +167,53 @@ def leaky_relu_forward_values(rng, student):
         x = rng.normal(scale=3, size=shape)
         out, _ = call_forward(student, "leaky_relu_forward", x)
         expect_close(out, ref.leaky_relu_forward(x)[0], f"out of leaky_relu_forward(x) (default alpha, shape {shape})")
-    _check_forward(rng, student, "leaky_relu", **_alpha(rng, 0.01, 0.5))
+    _expect_forward(rng, student, "leaky_relu", **_alpha(rng, 0.01, 0.5))
 
 
 @spec.test("leaky_relu")
 def leaky_relu_backward_gradients(rng, student):
     """leaky_relu_backward matches the reference and the numeric gradient, default and other alpha"""
-    _check_backward(rng, student, "leaky_relu")
-    _check_backward(rng, student, "leaky_relu", **_alpha(rng, 0.01, 0.5))
+    _expect_backward(rng, student, "leaky_relu")
+    _expect_backward(rng, student, "leaky_relu", **_alpha(rng, 0.01, 0.5))
 
 
 @spec.test("leaky_relu")
 def leaky_relu_at_zero(rng, student):
     """at x == 0 leaky_relu_backward uses the derivative alpha"""
-    _check_backward(rng, student, "leaky_relu", _with_zeros, numeric=False)
-    _check_backward(rng, student, "leaky_relu", _with_zeros, numeric=False, **_alpha(rng, 0.01, 0.5))
+    _expect_backward(rng, student, "leaky_relu", _with_zeros, numeric=False)
+    _expect_backward(rng, student, "leaky_relu", _with_zeros, numeric=False, **_alpha(rng, 0.01, 0.5))
 
 
 @spec.test("elu")
 def elu_forward_values(rng, student):
     """elu_forward with the default alpha = 1 and with another alpha"""
-    _check_forward(rng, student, "elu")
-    _check_forward(rng, student, "elu", **_alpha(rng, 0.2, 3.0))
+    _expect_forward(rng, student, "elu")
+    _expect_forward(rng, student, "elu", **_alpha(rng, 0.2, 3.0))
 
 
 @spec.test("elu")
 def elu_backward_gradients(rng, student):
     """elu_backward matches the reference and the numeric gradient, default and other alpha"""
-    _check_backward(rng, student, "elu")
-    _check_backward(rng, student, "elu", **_alpha(rng, 0.2, 3.0))
+    _expect_backward(rng, student, "elu")
+    _expect_backward(rng, student, "elu", **_alpha(rng, 0.2, 3.0))
 
 
 @spec.test("softplus")
 def softplus_forward_values(rng, student):
     """softplus_forward on random inputs of several shapes (N = 1 included)"""
-    _check_forward(rng, student, "softplus")
+    _expect_forward(rng, student, "softplus")
 
 
 @spec.test("softplus")
 def softplus_backward_gradients(rng, student):
     """softplus_backward matches the reference and the numeric gradient"""
-    _check_backward(rng, student, "softplus", _moderate)
+    _expect_backward(rng, student, "softplus", _moderate)
 
 
 @spec.test("softplus")
 def softplus_on_large_inputs(rng, student):
     """softplus forward and backward stay finite and right for |x| up to 800"""
-    _check_saturated(rng, student, "softplus")
+    _expect_saturated(rng, student, "softplus")
 
 
 # ------------------------------------------------------------------------------------------------ affine layer
