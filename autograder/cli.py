@@ -45,13 +45,13 @@ def _cmd_build(args):
     from .build.execute import ExecutionError
     from .build.notebook import TemplateError
     from .build.regions import RegionError
-    from .course import lab_ids, select_labs
+    from .course import all_lab_ids, select_labs
     from .project import find_project
 
     project = find_project(args.root)
-    labs = select_labs(lab_ids(), args.lab)
+    selected = select_labs(all_lab_ids(), args.lab)
     try:
-        report = build(project, labs, check=args.check, force=args.force,
+        report = build(project, selected, list_stale=args.check, force=args.force,
                        progress=(lambda line: None) if args.check else (lambda line: print(line, file=sys.stderr)))
     except (TemplateError, RegionError, ExecutionError) as error:
         print(f"dlcv build: {_plain(str(error), sys.stderr)}", file=sys.stderr)
@@ -71,15 +71,15 @@ def _cmd_build(args):
 
 
 def _cmd_check(args):
-    from .check import CheckUsageError, run_checks
+    from .check import SelfCheckUsageError, run_notebook_self_checks
 
     path = Path(args.notebook)
     if not path.is_file():
         print(f"dlcv check: {path} is not a file", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return EXIT_OK if run_checks(path, args.exercise) else EXIT_FAILED
-    except CheckUsageError as error:
+        return EXIT_OK if run_notebook_self_checks(path, args.exercise) else EXIT_FAILED
+    except SelfCheckUsageError as error:
         print(f"dlcv check: {error}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -91,19 +91,19 @@ _EXPORT_CODES = """exit codes:
 
 
 def _cmd_export(args):
-    from .course import lab_ids, select_labs
+    from .course import all_lab_ids, select_labs
     from .export import EXPORTERS, ExportError
     from .project import find_project
 
     project = find_project(args.root)
-    labs = select_labs(lab_ids(), args.lab)
+    selected = select_labs(all_lab_ids(), args.lab)
     out = Path(args.dir)
     if out.exists() and not out.is_dir():
         print(f"dlcv {args.command}: {out} is a file; give a folder (it is created if missing)", file=sys.stderr)
         return EXIT_USAGE
     exporter = EXPORTERS[getattr(args, "tool", "release")].load()
     try:
-        written = exporter.export(project, out, labs)
+        written = exporter.export(project, out, selected)
     except ExportError as error:
         print(f"dlcv {args.command}: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -146,17 +146,18 @@ def _weaker_sandbox_warning(graded):
 def _cmd_grade(args):
     from tqdm import tqdm
 
-    from .grade import report
     from .grade import results as schema
     from .course import exercises_by_lab, gradable_lab_ids, select_labs
     from .grade.batch import grade_batch
+    from .grade.gradebook import write_gradebook
+    from .grade.result_files import read_all_results
     from .grade.submissions import find_submissions
     from .sandbox import Limits
 
-    labs = gradable_lab_ids()
-    default_lab = select_labs(labs, [args.lab])[0] if args.lab else None
+    lab_ids = gradable_lab_ids()
+    default_lab = select_labs(lab_ids, [args.lab])[0] if args.lab else None
     try:
-        submissions, ignored = find_submissions([Path(p) for p in args.paths], labs, default_lab)
+        submissions, ignored = find_submissions([Path(p) for p in args.paths], lab_ids, default_lab)
     except FileNotFoundError as error:
         print(f"dlcv grade: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -203,9 +204,9 @@ def _cmd_grade(args):
     warning = _weaker_sandbox_warning(outcome.graded)
     if warning:
         print(warning, file=sys.stderr)
-    gradebook, _, _ = report.write_gradebook(out, exercises_by_lab())
+    gradebook, _, _ = write_gradebook(out, exercises_by_lab())
     keys = {s.key for s in submissions}
-    rows = [r for r in report.read_all_results(out) if (r[0], r[1]) in keys]
+    rows = [r for r in read_all_results(out) if (r[0], r[1]) in keys]
     print(_format_summary(rows))
     print(f"results: {out}/<student>/<lab>/results.json   gradebook: {gradebook}")
     ungradable = [r for r in rows if not schema.is_gradable(r[2])]

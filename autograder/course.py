@@ -128,7 +128,7 @@ LABS: tuple[Lab, ...] = (
 _BY_ID = {lab.id: lab for lab in LABS}
 
 
-def lab_ids() -> list[str]:
+def all_lab_ids() -> list[str]:
     """The ids of every lab, in order."""
     return list(_BY_ID)
 

@@ -241,9 +241,9 @@ def main():
     parser.add_argument("--exported", action="store_true",
                         help="also time nbgrader autograde on a `dlcv export nbgrader` course")
     args = parser.parse_args()
-    labs = select_labs(gradable_lab_ids(), args.labs)
+    lab_ids = select_labs(gradable_lab_ids(), args.labs)
     rows, ok = [], True
-    for lab in labs:
+    for lab in lab_ids:
         work = Path(tempfile.mkdtemp(prefix=f"dlcv-compare-{lab}-"))
         try:
             batch = make_batch(work, lab, args.copies)

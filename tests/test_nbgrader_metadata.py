@@ -4,10 +4,10 @@ import nbformat
 import pytest
 from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 
-from autograder.course import lab_ids
+from autograder.course import all_lab_ids
 from helpers import ROOT
 
-LABS = lab_ids()
+LABS = all_lab_ids()
 
 
 @pytest.mark.parametrize("folder", ["labs", "solutions/notebooks"])

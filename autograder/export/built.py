@@ -12,7 +12,7 @@ def require_current_labs(project, lab_ids):
     project : autograder.project.Project
     lab_ids : list of str
     """
-    stale = [path for path in build(project, lab_ids, check=True, progress=lambda line: None).stale
+    stale = [path for path in build(project, lab_ids, list_stale=True, progress=lambda line: None).stale
              if path.startswith("labs/")]
     if stale:
         numbers = " ".join(f"--lab {lab[:2]}" for lab in lab_ids)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from ..build.notebook import YOUR_ANSWER, build_notebooks, dumps, exercise_points
 from ..course import get_lab, labkit_files
-from ..course import lab_ids as all_lab_ids
+from ..course import all_lab_ids as all_lab_ids
 from ..build.regions import BEGIN, END
-from ..grade.report import atomic_write
+from ..grade.result_files import atomic_write
 from . import ExportError
 from .built import require_current_labs
 
@@ -116,7 +116,7 @@ def source_notebook(project, lab_id):
     return nb
 
 
-def _check_out_dir(out_dir):
+def _require_empty_or_own_out_dir(out_dir):
     """Raise ExportError unless ``out_dir`` is missing, empty, or a course written by this exporter before."""
     if not out_dir.is_dir() or not any(out_dir.iterdir()):
         return
@@ -126,7 +126,7 @@ def _check_out_dir(out_dir):
                           "or empty folder (exporting into an existing dlcv course updates its labs' source folders)")
 
 
-def _check_lab_ids(project, lab_ids):
+def _require_known_lab_ids(project, lab_ids):
     unknown = [lab for lab in lab_ids if lab not in all_lab_ids()]
     if unknown:
         raise ExportError(f"no lab {', '.join(unknown)}; the labs are: {', '.join(all_lab_ids())}")
@@ -160,8 +160,8 @@ def export(project, out_dir, lab_ids):
         lab cannot become an nbgrader assignment.
     """
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir)
-    _check_lab_ids(project, lab_ids)
+    _require_empty_or_own_out_dir(out_dir)
+    _require_known_lab_ids(project, lab_ids)
     require_current_labs(project, lab_ids)
     labkit = {relative: path.read_bytes() for relative, path in labkit_files(project).items()}
     files = {} if (out_dir / CONFIG_NAME).exists() else {out_dir / CONFIG_NAME: _CONFIG}

@@ -22,8 +22,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer
 
 from ..grade import results as schema
-from ..grade.report import exercise_feedback
 from ..course import gradable_lab_ids
+from ..grade.feedback_text import exercise_feedback
 from ..sandbox import Limits
 from .grading import grade_notebook
 from .nbgrader import exercise_test_cells
@@ -81,7 +81,7 @@ class DlcvGrade(NbGraderPreprocessor):
             exercise = tests.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
             if exercise is None or not cell.metadata["nbgrader"].get("grade") or cell.cell_type != "code":
                 continue
-            self._check_points(lab, exercise, cell.metadata["nbgrader"]["points"], results)
+            self._require_points_match(lab, exercise, cell.metadata["nbgrader"]["points"], results)
             cell.outputs = graded_outputs(results, exercise)
             cell.execution_count = None
         self.log.info("dlcv graded %s of %s: %g / %g points", lab, student, schema.score(results),
@@ -89,7 +89,7 @@ class DlcvGrade(NbGraderPreprocessor):
         return nb, resources
 
     @staticmethod
-    def _check_points(lab, exercise, points, results):
+    def _require_points_match(lab, exercise, points, results):
         """Raise ValueError unless the course's test cell of ``exercise`` is worth what dlcv's hidden spec says."""
         if not schema.exercises(results):
             return  # an internal error before the spec loaded: nothing to compare with, every test cell gets 0

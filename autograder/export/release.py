@@ -8,7 +8,7 @@
     requirements.txt                 pip: what the notebooks and check_labs.py import, with pyproject's bounds
     environment.yml                  conda: the same packages
     README.md                        how to install, open the labs, run the self-checks, and submit
-    .github/workflows/selfcheck.yml  templates/github/student.yml: CI runs check_labs.py on every push
+    .github/workflows/selfcheck.yml  workflows/student.yml: CI runs check_labs.py on every push
 
 Files already in ``DIR`` that the release would not write are an error (a release is never mixed with other
 material); rerunning over an earlier release of the same labs replaces it.
@@ -120,9 +120,9 @@ def release_files(project, lab_ids):
     files[Path("requirements.txt")] = requirements_txt(project).encode()
     files[Path("environment.yml")] = environment_yml(project).encode()
     files[Path("README.md")] = readme(project, lab_ids).encode()
-    workflow = project.root / "templates" / "github" / "student.yml"
+    workflow = project.root / "workflows" / "student.yml"
     if not workflow.is_file():
-        raise ExportError(f"{workflow} is missing: the student CI workflow template")
+        raise ExportError(f"{workflow} is missing: the student CI workflow")
     files[WORKFLOW] = workflow.read_bytes()
     return files
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import affinity
 from ..course import gradable_lab_ids, load_spec
 from ..sandbox import Limits, Runtime, paths_to_expose, paths_to_hide, warm_by_default
-from . import report
+from . import result_files
 from .results import not_gradable_results, summary
 from .runner import grade_submission
 
@@ -89,7 +89,7 @@ _RUNTIMES = _Runtimes()
 def run_task(task):
     """Grade one :class:`GradingTask` and return its results; never raises for anything the submission does."""
     # Inside a local batch the batch's runtime (warm) is held already. A task of another executor (a cluster
-    # worker) makes its own, removed when it ends: a warm template would be booted for one submission only.
+    # worker) makes its own, removed when it ends: a warm parent would be booted for one submission only.
     runtime = _RUNTIMES.acquire(task.hide, task.expose, warm=False)
     try:
         return grade_submission(task.submission, runtime, task.limits, task.seed, task.namespaces)
@@ -137,7 +137,7 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
     outcome = BatchOutcome()
     todo = []
     for sub in submissions:
-        if not force and report.results_path(out_dir, *sub.key).is_file():
+        if not force and result_files.results_path(out_dir, *sub.key).is_file():
             outcome.skipped.append(sub)
         else:
             todo.append(sub)
@@ -160,7 +160,7 @@ def grade_batch(submissions, out_dir, executor=None, jobs=1, limits=Limits(), se
                 lost.append(task)
                 continue
             sub = task.submission
-            report.write_results(out_dir, *sub.key, results, html_from=sub.path if html else None)
+            result_files.write_results(out_dir, *sub.key, results, html_from=sub.path if html else None)
             if progress:
                 progress(sub, results)
             outcome.graded.append((sub, results if keep_tests else summary(results)))
@@ -184,12 +184,12 @@ TASKS_PER_PROCESS = 4  # on this project's VM two processes beat two threads fro
 class local_executor:  # noqa: N801 - used as a context manager, like open()
     """The default executor of a local batch, a context manager: ``jobs`` grading processes, or threads.
 
-    The trusted side's share of grading (reading replies, evaluating test functions, checking answers) is Python
+    The trusted side's share of grading (reading replies, evaluating callbacks, checking answers) is Python
     code, so grading threads of one process mostly wait for each other's GIL: on this project's 2-core VM, Lab 1 at
     -j2 grades 22 submissions/s on two threads and 37/s in two processes. So ``jobs`` >= 2 grades in that many
     processes, started by ``forkserver`` (the grader may run threads: no ``fork``), once there are at least
     :data:`TASKS_PER_PROCESS` tasks per process to pay for their start (about 0.3 s; a smaller batch grades on
-    ``jobs`` threads of this process); each holds one worker runtime (one warm template) for the whole batch, made
+    ``jobs`` threads of this process); each holds one worker runtime (one warm parent) for the whole batch, made
     in it and removed when it exits, and ignores SIGINT (Ctrl-C stops the batch from here: the processes finish the
     submissions they hold, and a rerun grades the rest). Threads grade on a runtime held here.
     """
@@ -218,7 +218,7 @@ class local_executor:  # noqa: N801 - used as a context manager, like open()
 
 
 def _grading_process(hide, expose, warm):
-    """Initializer of a grading process: hold the batch's runtime (``warm``: with a warm template, as the batch's
+    """Initializer of a grading process: hold the batch's runtime (``warm``: with a warm parent, as the batch's
     process decided; the forkserver's environment may be older) until the process exits; leave Ctrl-C to the
     batch's own process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -4,24 +4,9 @@
 thread pool. For each :class:`~autograder.grade.batch.GradingTask` the executor sends one Dask task holding the
 submission's **bytes** (a worker may be another machine, which cannot read the client's paths) and plain data only
 (builtins: a worker whose code differs can still unpickle it, and refuse it). The worker runs
-:func:`grade_on_worker`, which grades in the same sandbox as local grading and returns the results; the client
-writes each ``results.json`` as it arrives, so resume, ``--force``, ``--seed`` and the gradebook work as locally.
-
-On the worker (:func:`grade_on_worker`)
----------------------------------------
-- **The course digest first** (:func:`autograder.grade.digest.course_digest`): a worker whose installed hidden
-  specs, reference module, labkit or grader differ from the client's refuses the task; the client reports the
-  submission not gradable with that message instead of a grade from a stale spec.
-- **A private copy of the submission**: the bytes go to ``<private root>/<task folder>/<original file name>``.
-  The private root is one ``mkdtemp`` folder (mode 0700) per worker process, removed at exit; each task folder is
-  removed when its task ends. The sandbox's hidden paths are computed *on the worker*: the worker's own
-  installation (its repository or packages, via :func:`~autograder.sandbox.paths_to_hide`) and the private root,
-  plus the client's list (the client's repository, output folder and submission folders: they matter when a
-  worker shares the client's machine, as with ``local:N``; paths that do not exist on a worker are skipped by the
-  lock-down). With namespaces (as root) the machine's ``/tmp`` is replaced by a private tmpfs as well, so no
-  sandbox sees another task's copy; without them nothing is hidden, as locally, and ``results.json`` says so.
-- **Idempotent**: the results are a pure function of the task's data (the seed travels with it); the worker
-  writes nothing shared, so a task that Dask runs again after a worker was lost gives the same results.
+:func:`~autograder.grade.cluster_worker.grade_on_worker` (what it checks and where it copies the submission: read
+its module), which grades in the same sandbox as local grading and returns the results; the client writes each
+``results.json`` as it arrives, so resume, ``--force``, ``--seed`` and the gradebook work as locally.
 
 On the client (:class:`ClusterExecutor`)
 ----------------------------------------
@@ -36,11 +21,8 @@ On the client (:class:`ClusterExecutor`)
   rerun resumes; no submission is marked not gradable for the cluster's fault.
 """
 
-import atexit
 import collections
 import re
-import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -50,13 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..course import gradable_lab_ids, load_spec
-from ..sandbox import Limits, paths_to_expose, paths_to_hide
 from .batch import GradingTask, run_task
-from .digest import course_digest, short
-from .extract import MAX_NOTEBOOK_BYTES, NotGradable, check_size
+from .cluster_worker import grade_on_worker
+from .digest import course_digest
+from .extract import MAX_NOTEBOOK_BYTES, NotGradable, require_notebook_size
 from .results import not_gradable_results
 from .runner import grade_submission, unreadable_reason
-from .submissions import Submission
 
 CONNECT_SECONDS = 5.0    # how long to try reaching a scheduler before giving up
 MARGIN_SECONDS = 60.0    # added to limits.submission_seconds for a task's deadline (sandbox start-up, transfer)
@@ -149,83 +130,6 @@ def cluster_executor(scheduler, margin_seconds=MARGIN_SECONDS):
             cluster.close()
 
 
-# ---------------------------------------------------------------------------------------------- the worker side
-
-
-_PRIVATE = {"root": None}
-_PRIVATE_LOCK = threading.Lock()
-
-
-def _private_root():
-    """This process's private folder for submission copies (mode 0700), made on first use, removed at exit."""
-    with _PRIVATE_LOCK:
-        if _PRIVATE["root"] is None:
-            root = Path(tempfile.mkdtemp(prefix="dlcv-cluster-")).resolve()
-            atexit.register(shutil.rmtree, root, ignore_errors=True)
-            _PRIVATE["root"] = root
-        return _PRIVATE["root"]
-
-
-def _mismatch(client_digest):
-    """The refusal of a worker whose course differs from the client's (None when they agree)."""
-    mine = course_digest()
-    if client_digest == mine:
-        return None
-    where = ""
-    try:
-        from distributed import get_worker
-
-        where = f" at {get_worker().address}"
-    except (ImportError, ValueError):
-        pass
-    return (f"this worker's course differs from the client's: reinstall the same commit on the workers "
-            f"(client {short(client_digest)}, worker {short(mine)}{where})")
-
-
-def _report_start(topic):
-    """Tell the client this task has started (its deadline runs from now); nothing outside a Dask worker."""
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-    except (ImportError, ValueError):
-        return
-    worker.log_event(topic, {"key": str(worker.get_current_task())})
-
-
-def grade_on_worker(task):
-    """Grade one submission sent by :class:`ClusterExecutor`, on a cluster worker.
-
-    Parameters
-    ----------
-    task : dict
-        Plain data: ``digest`` (str), ``topic`` (str), ``student`` (str), ``lab`` (str), ``name`` (the file's
-        name, str), ``data`` (bytes), ``limits`` (dict of :class:`~autograder.sandbox.Limits` fields), ``seed``
-        (int, decided by the client: :meth:`GradingTask.make`), ``namespaces`` (bool), ``hide`` (list of str, the client's hidden paths).
-
-    Returns
-    -------
-    dict
-        ``{"results": results dict}``, or ``{"refused": reason}`` when this worker's course differs.
-    """
-    refusal = _mismatch(task["digest"])
-    if refusal:
-        return {"refused": refusal}
-    _report_start(task["topic"])
-    root = _private_root()
-    folder = Path(tempfile.mkdtemp(dir=root))
-    try:
-        name = Path(task["name"]).name or "submission.ipynb"
-        path = folder / name
-        path.write_bytes(task["data"])
-        hide = tuple(sorted(set(task["hide"]) | set(paths_to_hide(root, []))))
-        grading = GradingTask.make(Submission(path, task["student"], task["lab"]), hide, paths_to_expose(),
-                                   Limits(**task["limits"]), task["seed"], task["namespaces"])
-        return {"results": run_task(grading)}
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 # ---------------------------------------------------------------------------------------------- the client side
 
 
@@ -243,7 +147,7 @@ def _answer_on_client(task):
     if sub.lab is None or sub.lab not in gradable_lab_ids():
         return None, grade_submission(sub, None, task.limits, task.seed, task.namespaces)  # returns at the lab check
     try:
-        check_size(Path(sub.path).stat().st_size, MAX_NOTEBOOK_BYTES)
+        require_notebook_size(Path(sub.path).stat().st_size, MAX_NOTEBOOK_BYTES)
         return Path(sub.path).read_bytes(), None
     except NotGradable as error:
         return None, _not_gradable(task, str(error))

@@ -43,7 +43,7 @@ def _source_text(source):
     raise NotGradable("a code cell's source is neither text nor a list of lines")
 
 
-def check_size(size, max_bytes=MAX_NOTEBOOK_BYTES):
+def require_notebook_size(size, max_bytes=MAX_NOTEBOOK_BYTES):
     """Raise :class:`NotGradable` when a file of ``size`` bytes is empty or too big to be read as a notebook."""
     if size == 0:
         raise NotGradable("the file is empty; save the notebook in JupyterLab (File → Save) and submit it again")
@@ -62,7 +62,7 @@ def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
     Accepts nbformat 4 and the older nbformat 3 (worksheets). Raises :class:`NotGradable` with a student-facing
     reason for anything else.
     """
-    check_size(path.stat().st_size, max_bytes)
+    require_notebook_size(path.stat().st_size, max_bytes)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark some editors add is not an error

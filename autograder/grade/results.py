@@ -8,8 +8,8 @@ It is Gradescope's schema (``score``, ``output``, ``visibility``, ``tests`` with
      "exercises": {exercise: {"score", "max_score"}},   # notebook order
      "protections": {...}}                              # what the sandbox had active (gradable results only)
 
-Each test's first tag is its exercise. Readers (report, CLI, exporters) use the accessors below, which also
-accept results files written by older versions or damaged by hand.
+Each test's first tag is its exercise. Readers (feedback, result files, gradebook, CLI, exporters) use the accessors
+below, which also accept results files written by older versions or damaged by hand.
 """
 
 from .. import __version__

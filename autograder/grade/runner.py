@@ -8,7 +8,7 @@ import numpy as np
 from .. import affinity
 from ..course import gradable_lab_ids, load_spec, reference_names
 from ..sandbox import Worker, WorkerError
-from ..worker import protocol, testfns
+from ..worker import callbacks, protocol
 from .extract import NotGradable, program_from_notebook
 from .results import graded_results, not_gradable_results, test_result
 from .spec import StudentCodeError, TestFailure
@@ -129,7 +129,7 @@ def _arguments_after(reply, count, keywords):
 
 
 def _evaluator(functions):
-    """Answers the worker's requests for values of the test functions of one call, here in the trusted process."""
+    """Answers the worker's requests for values of the callbacks of one call, here in the trusted process."""
     built = {}
 
     def evaluate(frame):
@@ -137,14 +137,14 @@ def _evaluator(functions):
         if type(index) is not int or not 0 <= index < len(functions):
             raise protocol.ProtocolError("callback for an unknown function")
         if index not in built:
-            built[index] = testfns.build(functions[index].name, functions[index].params)
+            built[index] = callbacks.make(functions[index].name, functions[index].params)
         try:
             args = protocol.decode(frame.get("args"))
             if not isinstance(args, list):
                 raise protocol.ProtocolError("callback arguments must be a list")
             with np.errstate(all="ignore"):
                 return {"value": protocol.encode(built[index](*args))}
-        except Exception as error:  # noqa: BLE001 - the student's arguments made the test function fail
+        except Exception as error:  # noqa: BLE001 - the student's arguments made the callback fail
             return {"error": f"{type(error).__name__}: {str(error)[:200]}"}
 
     return evaluate

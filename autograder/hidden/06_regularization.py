@@ -31,11 +31,14 @@ import numpy as np
 import solutions.regularization as ref
 from autograder.grade.spec import (FnRef, Spec, StudentCodeError, TestFailure, as_array, call_backward,
                                    call_forward, expect_close, expect_equal, expect_gradient, expect_labels,
-                                   expect_tuple, local_fn, numeric_gradient, numeric_input_gradients)
+                                   expect_tuple, labels, local_fn, numeric_gradient, numeric_input_gradients, shapes,
+                                   with_zeros)
 
 GRAD_TOL = 1e-5
 NUMERIC_FLOOR = 1e-8
 RIDGE_RTOL = 1e-6
+# Weight shapes: a single number, a vector, a matrix and a 3-D array (see inputs.shapes).
+WEIGHT_SHAPES = [(1,), ((2, 9),), ((2, 6), (2, 6)), (2, (2, 4), (2, 5))]
 
 spec = Spec("06_regularization", {
     "overfitting": "polynomial features and ridge regression",
@@ -58,18 +61,9 @@ spec = Spec("06_regularization", {
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _shapes(rng):
-    """Weight shapes: a single number, a vector, a matrix and a 3-D array."""
-    return [(1,), (int(rng.integers(2, 9)),), (int(rng.integers(2, 6)), int(rng.integers(2, 6))),
-            (2, int(rng.integers(2, 4)), int(rng.integers(2, 5)))]
-
-
 def _with_zeros(rng, shape):
     """Random weights of which about a third are exactly 0.0 (the first one always)."""
-    w = rng.normal(size=shape)
-    w[rng.random(shape) < 1 / 3] = 0.0
-    w.flat[0] = 0.0
-    return w
+    return with_zeros(rng, rng.normal(size=shape))
 
 
 def _rate(rng):
@@ -94,7 +88,7 @@ def _seed(rng):
 @spec.test("penalties")
 def l2_penalty_value_and_gradient(rng, student):
     """l2_penalty is 1/2 sum(w^2) with gradient w, for weights of several shapes"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, WEIGHT_SHAPES):
         w = rng.normal(size=shape)
         penalty, dw = _pair(student, "l2_penalty", w)
         want_penalty, want_dw = ref.l2_penalty(w)
@@ -107,7 +101,7 @@ def l2_penalty_value_and_gradient(rng, student):
 @spec.test("penalties")
 def l1_penalty_value_and_subgradient(rng, student):
     """l1_penalty is sum(|w|) with subgradient sign(w), for nonzero weights of several shapes"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, WEIGHT_SHAPES):
         w = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.05, 3.0, size=shape)
         penalty, dw = _pair(student, "l1_penalty", w)
         want_penalty, want_dw = ref.l1_penalty(w)
@@ -118,7 +112,7 @@ def l1_penalty_value_and_subgradient(rng, student):
 @spec.test("penalties")
 def l1_subgradient_at_zero(rng, student):
     """the L1 subgradient is 0 where a weight is exactly 0 (as np.sign gives)"""
-    for shape in _shapes(rng)[1:]:
+    for shape in shapes(rng, WEIGHT_SHAPES)[1:]:
         w = _with_zeros(rng, shape)
         penalty, dw = _pair(student, "l1_penalty", w)
         expect_close(penalty, ref.l1_penalty(w)[0], f"the L1 penalty of weights of shape {shape}, some exactly 0",
@@ -617,23 +611,23 @@ def noise_values(rng, student):
 # ------------------------------------------------------------------------------------------------ label smoothing
 
 
-def _labels(rng):
+def _labels_and_classes(rng):
     n, c = int(rng.integers(1, 9)), int(rng.integers(2, 11))
-    return rng.integers(0, c, size=n), c
+    return labels(rng, n, c), c
 
 
 @spec.test("label_smoothing")
 def smooth_labels_values(rng, student):
     """smooth_labels: 1 - epsilon for the true class and epsilon / (C - 1) for each other one"""
     for _ in range(3):
-        y, c = _labels(rng)
+        y, c = _labels_and_classes(rng)
         epsilon = float(np.round(rng.uniform(0.05, 0.4), 3))
         expect_close(student.smooth_labels(y, c, epsilon), ref.smooth_labels(y, c, epsilon),
                      f"smooth_labels(y, {c}, epsilon) for {y.size} labels")
 
 
 def _soft_problem(rng):
-    y, c = _labels(rng)
+    y, c = _labels_and_classes(rng)
     return rng.normal(scale=3, size=(y.size, c)), ref.smooth_labels(y, c, float(rng.uniform(0.05, 0.4)))
 
 

@@ -4,7 +4,7 @@ Requests (from the trusted grader): ``{"op": "load", "cells": [[number, source],
 definitions; ``{"op": "call", "name", "args", "kwargs", "return_arguments"}`` calls one student function (with
 ``return_arguments`` the reply also holds the arguments as the call left them, for state updated in place);
 ``{"op": "bye"}`` ends the loop. While a call runs, the worker may send ``{"callback": i, "args": ...}`` to ask the
-grader for a value of test function ``i`` and waits for its answer.
+grader for a value of callback ``i`` and waits for its answer.
 """
 
 import ast

@@ -1,18 +1,18 @@
-"""The warm template, trusted side: start it, ask it for a fresh worker, and kill that worker.
+"""Warm workers, grader side: start the warm parent, ask it for a fresh worker, and kill that worker.
 
 A cold worker is a new ``python -I`` that imports NumPy before it locks itself down: most of the cost of a small
-submission. The template (``autograder.worker.zygote``, read its docstring) is one such interpreter per
+submission. The warm parent (``autograder.worker.warm_parent``, read its docstring) is one such interpreter per
 :class:`~autograder.sandbox.Runtime`, started lazily, that has done the imports and forks a child per worker. Each
 child then locks itself down exactly as a cold worker does, with its own private uid, namespaces, /tmp, /proc and
-limits; the template itself never runs student code and never holds a submission, a reply, the reference module
+limits; the warm parent itself never runs student code and never holds a submission, a reply, the reference module
 or a hidden spec.
 
-This side creates both pipes of a worker, hands the worker's ends to the template with ``SCM_RIGHTS`` and closes
-them at once; the template answers with a pidfd of the child, with which this side signals the child and waits
-for its exit without racing a reused pid. Every exchange has a deadline; any failure (the template died, hung or
-answered nonsense) raises :class:`ZygoteError`, and the caller starts a cold worker instead.
+This side creates both pipes of a worker, hands the worker's ends to the warm parent with ``SCM_RIGHTS`` and closes
+them at once; the warm parent answers with a pidfd of the child, with which this side signals the child and waits
+for its exit without racing a reused pid. Every exchange has a deadline; any failure (the warm parent died, hung
+or answered nonsense) raises :class:`WarmParentError`, and the caller starts a cold worker instead.
 
-The template runs as root only: a child then runs as another user and cannot signal, trace or read it.
+The warm parent runs as root only: a child then runs as another user and cannot signal, trace or read it.
 """
 
 import os
@@ -24,19 +24,19 @@ import sys
 import threading
 import time
 
-from .worker import protocol
+from ..worker import protocol
 
-_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from dlcv_worker.zygote import main; main()"
-BOOT_SECONDS = 30.0    # the template's imports, once per runtime
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from dlcv_worker.warm_parent import main; main()"
+BOOT_SECONDS = 30.0    # the warm parent's imports, once per runtime
 SPAWN_SECONDS = 10.0   # one fork and its answer (milliseconds normally)
 
 
-class ZygoteError(RuntimeError):
-    """The template could not start a worker (it died, hung or answered nonsense)."""
+class WarmParentError(RuntimeError):
+    """The warm parent could not start a worker (it died, hung or answered nonsense)."""
 
 
 class WarmProcess:
-    """A worker forked by the template: its pid, a pidfd, and this side's ends of its two pipes.
+    """A worker forked by the warm parent: its pid, a pidfd, and this side's ends of its two pipes.
 
     Parameters
     ----------
@@ -64,7 +64,7 @@ class WarmProcess:
         if self.pidfd is None:
             return
         if not self.exited():
-            try:  # the child is alive (or a zombie its template has not reaped): the group id is still its own
+            try:  # the child is alive (or a zombie its warm parent has not reaped): the group id is still its own
                 os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
@@ -81,8 +81,8 @@ class WarmProcess:
         self.pidfd = None
 
 
-class Zygote:
-    """One template process and its control socket. Thread-safe: requests are answered one at a time.
+class WarmParent:
+    """One warm parent process and its control socket. Thread-safe: requests are answered one at a time.
 
     Parameters
     ----------
@@ -93,8 +93,8 @@ class Zygote:
 
     Raises
     ------
-    ZygoteError
-        The template did not boot.
+    WarmParentError
+        The warm parent did not boot.
     """
 
     def __init__(self, runtime_dir, env):
@@ -113,10 +113,10 @@ class Zygote:
             ready = protocol.read_frame(self._control.fileno(), time.monotonic() + BOOT_SECONDS)
         except (protocol.WorkerTimeout, protocol.WorkerGone, protocol.ProtocolError) as error:
             self.close()
-            raise ZygoteError(f"the warm template did not boot ({type(error).__name__})") from None
+            raise WarmParentError(f"the warm parent did not boot ({type(error).__name__})") from None
         if ready.get("threads") != 1:
             self.close()
-            raise ZygoteError(f"the warm template is not single-threaded ({ready.get('threads')!r} threads)")
+            raise WarmParentError(f"the warm parent is not single-threaded ({ready.get('threads')!r} threads)")
         self.pid = self.process.pid
 
     def alive(self):
@@ -149,12 +149,12 @@ class Zygote:
             marker, received, _, _ = socket.recv_fds(self._control, 1, 1)
             reply = protocol.read_frame(fileno, deadline)
         except (OSError, protocol.WorkerTimeout, protocol.WorkerGone, protocol.ProtocolError) as error:
-            raise ZygoteError(f"the warm template did not answer ({type(error).__name__})") from None
+            raise WarmParentError(f"the warm parent did not answer ({type(error).__name__})") from None
         pid = reply.get("pid")
         if marker != b"P" or len(received) != 1 or type(pid) is not int:
             for fd in received:
                 os.close(fd)
-            raise ZygoteError(f"the warm template could not start a worker: {str(reply.get('error'))[:300]}")
+            raise WarmParentError(f"the warm parent could not start a worker: {str(reply.get('error'))[:300]}")
         return pid, received[0]
 
     @staticmethod
@@ -164,7 +164,7 @@ class Zygote:
             raise protocol.WorkerTimeout()
 
     def close(self):
-        """End the template (its children are workers of their own and are not touched)."""
+        """End the warm parent (its children are workers of their own and are not touched)."""
         try:
             self._control.close()
         except OSError:
