@@ -140,7 +140,7 @@ def _weaker_sandbox_warning(graded):
         return None
     return (f"dlcv grade: WEAKER SANDBOX for {len(reasons)} of {len(graded)} submissions, no user namespace: "
             f"{reasons[0]}. Their code could read every file you can (the instructor's repository too) and use "
-            "the network; see README, \"Without root\".")
+            "the network; see docs/grader/security.md, \"Without root\".")
 
 
 def _cmd_grade(args):
@@ -267,7 +267,7 @@ def make_parser():
     grade.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS",
                        help="grade on a Dask cluster: tcp://HOST:PORT of a running `dask scheduler` (its workers "
                             "have the same commit of this repository installed), or local:N to start N worker "
-                            "processes here; -j is then ignored (README: \"Grading on a cluster\")")
+                            "processes here; -j is then ignored (docs/grader/cluster.md)")
     grade.add_argument("--seed", type=int, metavar="S",
                        help="seed for the random test inputs (default: fixed per student and lab; replays a run)")
     grade.add_argument("--lab", metavar="LAB", help="lab of notebooks whose name does not say it")
