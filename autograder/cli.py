@@ -146,8 +146,8 @@ def _weaker_sandbox_warning(graded):
 def _cmd_grade(args):
     from tqdm import tqdm
 
-    from .grade import results as schema
     from .course import exercises_by_lab, gradable_lab_ids, select_labs
+    from .grade import results as schema
     from .grade.batch import grade_batch
     from .grade.gradebook import write_gradebook
     from .grade.result_files import read_all_results

@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.course import gradable_lab_ids
 from autograder.grade.batch import grade_batch
 from autograder.grade.submissions import find_submissions
-from autograder.course import gradable_lab_ids
 from autograder.sandbox import Limits, Runtime, Worker, paths_to_expose, paths_to_hide
 from autograder.worker import protocol
 

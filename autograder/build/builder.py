@@ -72,7 +72,7 @@ def _solution_is_current(path, digest):
         return False
     try:
         existing = nbformat.read(path, as_version=4)
-    except Exception:  # unreadable means stale
+    except Exception:  # noqa: BLE001 - unreadable, whatever the reason, means stale
         return False
     return existing.metadata.get("dlcv", {}).get("inputs_sha256") == digest
 

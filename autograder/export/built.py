@@ -1,4 +1,5 @@
-"""What every export is made from: the built student notebooks and labkit in ``labs/``, as ``dlcv build`` writes them."""
+"""What every export is made from: the built student notebooks and labkit in ``labs/``, as ``dlcv build`` writes
+them."""
 
 from ..build.builder import build
 from . import ExportError

@@ -52,7 +52,8 @@ def check_notebook(path, timeout=600):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="lab notebooks (default: every .ipynb beside this file)")
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="lab notebooks (default: every .ipynb beside this file)")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:

@@ -21,9 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from ..grade.results import not_gradable_results
 from ..course import load_spec
 from ..grade.batch import default_seed
+from ..grade.results import not_gradable_results
 from ..grade.submissions import Submission, safe_id
 from ..sandbox import Limits
 from .gradescope_results import to_gradescope
@@ -157,7 +157,8 @@ def main(argv=None):
     extra = results["extra_data"]
     # stdout is the staff's log on Gradescope (stdout_visibility: hidden)
     print(f"{args.lab}: {results['score']:g} / {extra.get('max_score', 0):g} points"
-          f" ({extra.get('graded_file') or 'no notebook graded'}; sandbox namespaces: {extra['sandbox']['namespaces']})")
+          f" ({extra.get('graded_file') or 'no notebook graded'};"
+          f" sandbox namespaces: {extra['sandbox']['namespaces']})")
     if not extra.get("gradable", True):
         print(f"not gradable: {extra.get('reason')}")
     return 0

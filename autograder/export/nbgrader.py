@@ -18,9 +18,9 @@ import shutil
 from pathlib import Path
 
 from ..build.notebook import YOUR_ANSWER, build_notebooks, dumps, exercise_points
-from ..course import get_lab, labkit_files
-from ..course import all_lab_ids as all_lab_ids
 from ..build.regions import BEGIN, END
+from ..course import all_lab_ids as all_lab_ids
+from ..course import get_lab, labkit_files
 from ..grade.result_files import atomic_write
 from . import ExportError
 from .built import require_current_labs

@@ -21,8 +21,8 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer
 
-from ..grade import results as schema
 from ..course import gradable_lab_ids
+from ..grade import results as schema
 from ..grade.feedback_text import exercise_feedback
 from ..sandbox import Limits
 from .grading import grade_notebook

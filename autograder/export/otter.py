@@ -224,8 +224,9 @@ def public_test_source(exercise, functions):
     from labkit.selfcheck import registered_checks
 
     checked = [f for f in functions if f in registered_checks()]
+    verb, their = ("is", "its") if len(functions) == 1 else ("are", "their")
     return f'''def test_{exercise}(env):
-    """{_names(functions)} {"is" if len(functions) == 1 else "are"} defined and pass {"its" if len(functions) == 1 else "their"} public self-checks (the grade comes from hidden tests)."""
+    """{_names(functions)} {verb} defined and pass {their} public self-checks (the grade comes from hidden tests)."""
     import os
 
     from labkit import check
@@ -258,7 +259,8 @@ def _refuse_otter_directives(cell, lab):
         return
     for line in cell.source.splitlines():
         if _OTTER_DIRECTIVE.search(line):
-            raise ExportError(f"{lab}, cell {cell.id}: otter assign would treat this line as its marker: {line.strip()!r}")
+            raise ExportError(f"{lab}, cell {cell.id}: otter assign would treat this line as its marker: "
+                              f"{line.strip()!r}")
 
 
 def _reference_source(notebooks, project):

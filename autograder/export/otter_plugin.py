@@ -110,8 +110,8 @@ def apply_dlcv_results(results, dlcv):
     questions = {}
     for exercise, total in schema.exercises(dlcv).items():
         tests = schema.tests_of(dlcv, exercise)
-        cases = [TestCase(name=_case_name(t["name"], exercise), body=None, hidden=False, points=t["max_score"], success_message=None,
-                          failure_message=None) for t in tests]
+        cases = [TestCase(name=_case_name(t["name"], exercise), body=None, hidden=False, points=t["max_score"],
+                          success_message=None, failure_message=None) for t in tests]
         question = results.results.get(exercise) or ExceptionTestFile(exercise, "", [], all_or_nothing=False)
         question.test_cases = cases
         question.test_case_results = [TestCaseResult(test_case=case, message=test["output"],

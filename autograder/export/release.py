@@ -22,8 +22,7 @@ from pathlib import Path
 import nbformat
 
 from ..course import labkit_files
-from . import ExportError
-from . import check_labs
+from . import ExportError, check_labs
 from .built import require_current_labs
 
 # What the student notebooks, labkit and check_labs.py import (jupyterlab to open the notebooks, ipykernel to run

@@ -15,8 +15,20 @@ Tolerances
 import numpy as np
 
 import solutions.linear_models as ref
-from autograder.grade.spec import (FnRef, Spec, TestFailure, as_array, count, expect_close, expect_gradient,
-                                   expect_labels, expect_tuple, kind_of, local_fn, numeric_gradient)
+from autograder.grade.spec import (
+    FnRef,
+    Spec,
+    TestFailure,
+    as_array,
+    count,
+    expect_close,
+    expect_gradient,
+    expect_labels,
+    expect_tuple,
+    kind_of,
+    local_fn,
+    numeric_gradient,
+)
 
 spec = Spec("02_linear_models", {
     "least_squares": "least squares in closed form",

@@ -21,8 +21,17 @@ Tolerances
 import numpy as np
 
 import solutions.softmax as ref
-from autograder.grade.spec import (Spec, count, expect_close, expect_gradient, expect_labels, expect_tuple, labels,
-                                   numeric_gradient, sample_counts)
+from autograder.grade.spec import (
+    Spec,
+    count,
+    expect_close,
+    expect_gradient,
+    expect_labels,
+    expect_tuple,
+    labels,
+    numeric_gradient,
+    sample_counts,
+)
 
 spec = Spec("03_softmax", {
     "one_hot": "one-hot encoding",
@@ -255,7 +264,8 @@ def _dW_test(rng, student, reg_of):
         dW = _linear_result(student, W, b, X, y, reg)[1]
         numeric = numeric_gradient(lambda w: ref.linear_softmax_loss(w, b, X, y, reg)[0], W)
         label = "reg = 0" if reg == 0 else "reg > 0"
-        _expect_gradient(dW, ref.linear_softmax_loss(W, b, X, y, reg)[1], numeric, f"dW for {count(n, 'sample')} ({label})")
+        _expect_gradient(dW, ref.linear_softmax_loss(W, b, X, y, reg)[1], numeric,
+                         f"dW for {count(n, 'sample')} ({label})")
 
 
 @spec.test("linear_softmax_loss")
@@ -278,7 +288,8 @@ def db_against_numeric_gradient(rng, student):
         db = _linear_result(student, W, b, X, y, reg)[2]
         numeric = numeric_gradient(lambda v: ref.linear_softmax_loss(W, v, X, y, reg)[0], b)
         label = "reg = 0" if reg == 0 else "reg > 0"
-        _expect_gradient(db, ref.linear_softmax_loss(W, b, X, y, reg)[2], numeric, f"db for {count(n, 'sample')} ({label})")
+        _expect_gradient(db, ref.linear_softmax_loss(W, b, X, y, reg)[2], numeric,
+                         f"db for {count(n, 'sample')} ({label})")
 
 
 # ----------------------------------------------------------------------------------------------- linear_predict
@@ -289,7 +300,8 @@ def predictions_on_random_data(rng, student):
     """linear_predict on random classifiers and samples, N = 1 included"""
     for n in sample_counts(rng, 2, 30):
         W, b, X, _ = _classifier_inputs(rng, n)
-        expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X), f"the labels of {count(n, 'sample')}")
+        expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X),
+                      f"the labels of {count(n, 'sample')}")
 
 
 @spec.test("linear_predict")

@@ -19,10 +19,25 @@ sampling error is at most 0.26 %).
 import numpy as np
 
 import solutions.layers as ref
-from autograder.grade.spec import (FnRef, Spec, StudentCodeError, TestFailure, as_array, call_backward,
-                                   call_forward, expect_close, expect_gradient, expect_tuple, kind_of, local_fn,
-                                   numeric_elementwise_gradient, numeric_gradient, numeric_input_gradients, shapes,
-                                   with_zeros)
+from autograder.grade.spec import (
+    FnRef,
+    Spec,
+    StudentCodeError,
+    TestFailure,
+    as_array,
+    call_backward,
+    call_forward,
+    expect_close,
+    expect_gradient,
+    expect_tuple,
+    kind_of,
+    local_fn,
+    numeric_elementwise_gradient,
+    numeric_gradient,
+    numeric_input_gradients,
+    shapes,
+    with_zeros,
+)
 
 GRAD_TOL = 1e-4
 STD_TOL = 0.03

@@ -35,8 +35,18 @@ and a mistake.
 import numpy as np
 
 import solutions.optim as ref
-from autograder.grade.spec import (FnRef, Spec, TestFailure, as_array, expect_close, expect_labels, expect_tuple,
-                                   kind_of, local_fn, shapes)
+from autograder.grade.spec import (
+    FnRef,
+    Spec,
+    TestFailure,
+    as_array,
+    expect_close,
+    expect_labels,
+    expect_tuple,
+    kind_of,
+    local_fn,
+    shapes,
+)
 
 RTOL = 1e-9
 ATOL = 1e-12

@@ -12,8 +12,9 @@ without the floor (entries of ``dx`` near 1e-7 carry an absolute rounding error 
 realistic wrong answers are off by far more: a batch norm ``dx`` that forgets the mean's path by 2.5e-3 at the
 least over the same 1,000 seeds (when the upstream gradient's column means happen to be small) and by 0.1 to 1
 typically; dropout without 1/(1 - p), or a gamma summed over the wrong axis, by order 1. Every gradient is also
-compared with the reference's by ``expect_close``. Batch norm with N = 2 is graded against the reference only: there ``x_hat =
-+-1`` whatever ``x`` is, ``dx`` is of the order of eps, and central differences of it are mostly rounding.
+compared with the reference's by ``expect_close``. Batch norm with N = 2 is graded against the reference only:
+there ``x_hat = +-1`` whatever ``x`` is, ``dx`` is of the order of eps, and central differences of it are mostly
+rounding.
 
 Values are compared with the reference by ``expect_close`` (``|got - want| <= 1e-10 + 1e-7 |want|``), except
 ``RIDGE_RTOL = 1e-6`` for ridge regression: the normal equations of polynomial features up to degree 6 on
@@ -29,10 +30,26 @@ worker, so the reference draws the same numbers from a generator of the same see
 import numpy as np
 
 import solutions.regularization as ref
-from autograder.grade.spec import (FnRef, Spec, StudentCodeError, TestFailure, as_array, call_backward,
-                                   call_forward, expect_close, expect_equal, expect_gradient, expect_labels,
-                                   expect_tuple, labels, local_fn, numeric_gradient, numeric_input_gradients, shapes,
-                                   with_zeros)
+from autograder.grade.spec import (
+    FnRef,
+    Spec,
+    StudentCodeError,
+    TestFailure,
+    as_array,
+    call_backward,
+    call_forward,
+    expect_close,
+    expect_equal,
+    expect_gradient,
+    expect_labels,
+    expect_tuple,
+    labels,
+    local_fn,
+    numeric_gradient,
+    numeric_input_gradients,
+    shapes,
+    with_zeros,
+)
 
 GRAD_TOL = 1e-5
 NUMERIC_FLOOR = 1e-8
@@ -365,12 +382,12 @@ def dropout_statistics(rng, student):
         raise TestFailure(f"out of dropout_forward has shape {out.shape}; expected {x.shape}")
     dropped = float(np.mean(out == 0))
     if abs(dropped - p) > 0.01:  # the standard error is at most 0.0025
-        raise TestFailure(f"the share of units dropout_forward dropped differs from p by {abs(dropped - p):.2f} (allowed:"
-                          " 0.01); p is the probability of dropping a unit")
+        raise TestFailure(f"the share of units dropout_forward dropped differs from p by {abs(dropped - p):.2f}"
+                          " (allowed: 0.01); p is the probability of dropping a unit")
     ratio = float(out.mean() / x.mean())
     if abs(ratio - 1) > 0.02:
-        raise TestFailure(f"the mean of the training output is {ratio:.3f} times the mean of the input; inverted dropout"
-                          " keeps it (scale the kept units by 1 / (1 - p))")
+        raise TestFailure(f"the mean of the training output is {ratio:.3f} times the mean of the input; inverted"
+                          " dropout keeps it (scale the kept units by 1 / (1 - p))")
 
 
 @spec.test("dropout")
@@ -427,7 +444,8 @@ def _bn_batch(rng, n, d):
 
 
 def _bn_param(rng, d, mode="train"):
-    return {"mode": mode, "eps": float(rng.choice([1e-5, 1e-3])), "momentum": float(np.round(rng.uniform(0.5, 0.95), 2)),
+    return {"mode": mode, "eps": float(rng.choice([1e-5, 1e-3])),
+            "momentum": float(np.round(rng.uniform(0.5, 0.95), 2)),
             "running_mean": rng.normal(size=d), "running_var": rng.uniform(0.5, 2.0, size=d)}
 
 

@@ -31,9 +31,22 @@ student's own layers.
 import numpy as np
 
 import solutions.cnn as ref
-from autograder.grade.spec import (Spec, StudentCodeError, TestFailure, as_array, call_backward, call_forward,
-                                   expect_close, expect_equal, expect_gradient, expect_labels, expect_tuple, kind_of,
-                                   numeric_gradient, numeric_input_gradients)
+from autograder.grade.spec import (
+    Spec,
+    StudentCodeError,
+    TestFailure,
+    as_array,
+    call_backward,
+    call_forward,
+    expect_close,
+    expect_equal,
+    expect_gradient,
+    expect_labels,
+    expect_tuple,
+    kind_of,
+    numeric_gradient,
+    numeric_input_gradients,
+)
 
 GRAD_TOL = 1e-5
 GRAD_IGNORE = 1e-8

@@ -40,8 +40,14 @@ parent), ``runtime`` (:class:`Runtime`: the worker code's folder and the warm pa
 from .channel import Worker
 from .errors import WorkerError
 from .limits import Limits
-from .policy import (USER_NAMESPACES_SWITCH, paths_to_expose, paths_to_hide, user_namespace_switch, warm_by_default,
-                     worker_environment)
+from .policy import (
+                     USER_NAMESPACES_SWITCH,
+                     paths_to_expose,
+                     paths_to_hide,
+                     user_namespace_switch,
+                     warm_by_default,
+                     worker_environment,
+)
 from .runtime import Runtime
 
 __all__ = ["USER_NAMESPACES_SWITCH", "Limits", "Runtime", "Worker", "WorkerError", "paths_to_expose", "paths_to_hide",

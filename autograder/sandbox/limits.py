@@ -5,7 +5,8 @@ from dataclasses import asdict, dataclass
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one sandboxed worker. Every field has a documented default (docs/staff/grading.md, "Limits")."""
+    """Resource limits of one sandboxed worker. Every field has a documented default (docs/staff/grading.md,
+    "Limits")."""
 
     test_seconds: float = 10.0          # wall time of one call into student code
     submission_seconds: float = 120.0   # wall time of a whole submission

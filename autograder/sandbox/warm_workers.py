@@ -160,7 +160,9 @@ class WarmParent:
     @staticmethod
     def _wait(fileno, deadline, write=False):
         left = deadline - time.monotonic()
-        if left <= 0 or not any(select.select([], [fileno], [], left) if write else select.select([fileno], [], [], left)):
+        if left <= 0:
+            raise protocol.WorkerTimeout()
+        if not any(select.select([], [fileno], [], left) if write else select.select([fileno], [], [], left)):
             raise protocol.WorkerTimeout()
 
     def close(self):

@@ -2,6 +2,7 @@
 message says which property failed and by how much, never the hidden inputs or the reference's values."""
 
 import numpy as np
+
 from labkit.acceptance import as_float_array, as_int_array
 
 from ...worker.protocol import Unsupported

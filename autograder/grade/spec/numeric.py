@@ -1,6 +1,7 @@
 """Numeric gradients and the course's measure of agreement, computed on the trusted side from reference code."""
 
 import numpy as np
+
 from labkit import eval_numerical_gradient
 
 H = 1e-5  # step of every central difference in the hidden specs
