@@ -21,23 +21,31 @@ On the client (:class:`ClusterExecutor`)
   rerun resumes; no submission is marked not gradable for the cluster's fault.
 """
 
+from __future__ import annotations
+
 import collections
 import re
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..course import gradable_lab_ids, load_spec
 from .batch import GradingTask, run_task
 from .cluster_worker import grade_on_worker
 from .digest import course_digest
 from .extract import MAX_NOTEBOOK_BYTES, NotGradable, require_notebook_size
-from .results import not_gradable_results
+from .results import Results, not_gradable_results
 from .runner import grade_submission, unreadable_reason
+
+if TYPE_CHECKING:
+    from distributed import Client
+    from distributed import Future as DaskFuture
 
 CONNECT_SECONDS = 5.0    # how long to try reaching a scheduler before giving up
 MARGIN_SECONDS = 60.0    # added to limits.submission_seconds for a task's deadline (sandbox start-up, transfer)
@@ -59,11 +67,11 @@ class Scheduler:
     address: str | None = None
     local_workers: int = 0
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.address or f"local:{self.local_workers}"
 
 
-def parse_scheduler(text):
+def parse_scheduler(text: str) -> Scheduler:
     """The :class:`Scheduler` that ``--scheduler`` names.
 
     Parameters
@@ -86,7 +94,7 @@ def parse_scheduler(text):
 
 
 @contextmanager
-def cluster_executor(scheduler, margin_seconds=MARGIN_SECONDS):
+def cluster_executor(scheduler: Scheduler | str, margin_seconds: float = MARGIN_SECONDS) -> Iterator[ClusterExecutor]:
     """Connect to (or start) the cluster ``scheduler`` names and yield a :class:`ClusterExecutor` on it.
 
     Parameters
@@ -145,7 +153,8 @@ def _answer_on_client(task):
     an unreadable file, one that is empty or over the size limit (the same results as local grading)."""
     sub = task.submission
     if sub.lab is None or sub.lab not in gradable_lab_ids():
-        return None, grade_submission(sub, None, task.limits, task.seed, task.namespaces)  # returns at the lab check
+        return None, grade_submission(sub, None, task.limits, task.seed,  # type: ignore[arg-type]  # no sandbox:
+                                      task.namespaces)  # it returns at the lab check
     try:
         require_notebook_size(Path(sub.path).stat().st_size, MAX_NOTEBOOK_BYTES)
         return Path(sub.path).read_bytes(), None
@@ -158,10 +167,10 @@ def _answer_on_client(task):
 @dataclass
 class _Pending:
     task: GradingTask
-    result: Future
+    result: Future[Results]
     allowed: float                 # seconds from the task's start to its deadline
     started: float | None = None   # time.monotonic() on the client when the task (last) started
-    future: object = None          # the Dask future
+    future: DaskFuture | None = None  # the Dask future, once sent
 
 
 class ClusterExecutor(Executor):
@@ -187,29 +196,31 @@ class ClusterExecutor(Executor):
     raise :class:`ClusterError` when the cluster is lost.
     """
 
-    def __init__(self, client, margin_seconds=MARGIN_SECONDS, digest=None, max_in_flight=None):
+    def __init__(self, client: Client, margin_seconds: float = MARGIN_SECONDS, digest: str | None = None,
+                 max_in_flight: int | None = None) -> None:
         self.client = client
         self.margin_seconds = float(margin_seconds)
         self.digest = digest or course_digest()
         self.max_in_flight = max_in_flight
         self._topic = f"dlcv-started-{uuid.uuid4().hex}"
         self._lock = threading.Lock()
-        self._pending = {}  # Dask key -> _Pending
-        self._waiting = collections.deque()  # (task, result) not sent yet
+        self._pending: dict[str, _Pending] = {}  # Dask key -> _Pending
+        self._waiting: collections.deque[tuple[GradingTask, Future[Results]]] = collections.deque()  # not sent yet
         self._sending = 0  # tasks being sent right now (counted in flight)
         self._closed = threading.Event()
         client.subscribe_topic(self._topic, self._on_started)
         self._watchdog = threading.Thread(target=self._watch_deadlines, name="dlcv-cluster-deadlines", daemon=True)
         self._watchdog.start()
 
-    def workers(self):
+    def workers(self) -> int:
         """Number of worker threads the cluster has now (int)."""
         return sum(self.client.nthreads().values())
 
-    def submit(self, fn, task, /):
+    def submit(self, fn: Callable[[GradingTask], Results], task: GradingTask,  # type: ignore[override]
+               /) -> Future[Results]:  # run_task(task) only
         if fn is not run_task or not isinstance(task, GradingTask):
             raise TypeError("ClusterExecutor only runs run_task(GradingTask)")
-        result = Future()
+        result: Future[Results] = Future()
         with self._lock:
             self._waiting.append((task, result))
         self._send_waiting()
@@ -261,7 +272,8 @@ class ClusterExecutor(Executor):
         with self._lock:
             entry = self._pending.pop(key, None)
         if entry is not None:
-            entry.future.release()  # the scheduler forgets the task (and its bytes) before the next one is sent
+            # the scheduler forgets the task (and its bytes) before the next one is sent
+            entry.future.release()  # type: ignore[union-attr]  # set once sent: a task starts or ends only then
             threading.Thread(target=self._send_waiting, name="dlcv-cluster-send", daemon=True).start()
         return entry
 
@@ -322,19 +334,18 @@ class ClusterExecutor(Executor):
                     f"(the sandbox stops a submission after {entry.task.limits.submission_seconds:g} s; was the "
                     "worker frozen or overloaded?); delete this results.json and rerun to grade it again")))
 
-    def shutdown(self, wait=True, *, cancel_futures=False):
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop the deadline watch; with ``cancel_futures``, cancel the tasks not finished yet (the client stays
         open)."""
         self._closed.set()
         with self._lock:
-            entries = list(self._pending.values()) if cancel_futures else []
-            for entry in entries:
-                self._pending.pop(entry.future.key, None)
+            entries = [self._pending.pop(key) for key in list(self._pending)] if cancel_futures else []
             waiting = list(self._waiting) if cancel_futures else []
             if cancel_futures:
                 self._waiting.clear()
         for entry in entries:
-            entry.future.cancel()
+            if entry.future is not None:  # None: a task still being sent (its result is never read)
+                entry.future.cancel()
             entry.result.cancel()
         for _, result in waiting:
             result.cancel()

@@ -16,32 +16,35 @@ sends the tasks and writes the results, is :mod:`autograder.grade.cluster`.
   writes nothing shared, so a task that Dask runs again after a worker was lost gives the same results.
 """
 
+from __future__ import annotations
+
 import atexit
 import shutil
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from ..sandbox import Limits, paths_to_expose, paths_to_hide
 from .batch import GradingTask, run_task
 from .digest import course_digest, short
 from .submissions import Submission
 
-_PRIVATE = {"root": None}
+_PRIVATE: dict[str, Path | None] = {"root": None}
 _PRIVATE_LOCK = threading.Lock()
 
 
-def _private_root():
+def _private_root() -> Path:
     """This process's private folder for submission copies (mode 0700), made on first use, removed at exit."""
     with _PRIVATE_LOCK:
         if _PRIVATE["root"] is None:
             root = Path(tempfile.mkdtemp(prefix="dlcv-cluster-")).resolve()
             atexit.register(shutil.rmtree, root, ignore_errors=True)
             _PRIVATE["root"] = root
-        return _PRIVATE["root"]
+        return _PRIVATE["root"]  # type: ignore[return-value]  # set above
 
 
-def _mismatch(client_digest):
+def _mismatch(client_digest: str) -> str | None:
     """The refusal of a worker whose course differs from the client's (None when they agree)."""
     mine = course_digest()
     if client_digest == mine:
@@ -57,7 +60,7 @@ def _mismatch(client_digest):
             f"(client {short(client_digest)}, worker {short(mine)}{where})")
 
 
-def _report_start(topic):
+def _report_start(topic: str) -> None:
     """Tell the client this task has started (its deadline runs from now); nothing outside a Dask worker."""
     try:
         from distributed import get_worker
@@ -68,7 +71,7 @@ def _report_start(topic):
     worker.log_event(topic, {"key": str(worker.get_current_task())})
 
 
-def grade_on_worker(task):
+def grade_on_worker(task: dict[str, Any]) -> dict[str, Any]:
     """Grade one submission sent by :class:`~autograder.grade.cluster.ClusterExecutor`, on a cluster worker.
 
     Parameters

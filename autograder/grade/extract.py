@@ -6,9 +6,13 @@ human grader credits a function wherever it was written, so every code cell is s
 (a later definition replaces an earlier one, as when the notebook runs top to bottom).
 """
 
+from __future__ import annotations
+
 import ast
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 MAX_NOTEBOOK_BYTES = 512 * 2**20
 
@@ -23,16 +27,16 @@ class CodeCell:
 
     index: int
     source: str
-    dlcv: dict
+    dlcv: dict[str, Any]
 
 
 @dataclass
 class Program:
     """The definitions of a notebook, ready to be executed in the sandbox."""
 
-    cells: list = field(default_factory=list)     # [(cell number, source with original line numbers)]
-    problems: list = field(default_factory=list)  # messages about cells that could not be used
-    metadata: dict = field(default_factory=dict)  # the notebook's metadata.dlcv, if any (untrusted)
+    cells: list[tuple[int, str]] = field(default_factory=list)     # [(cell number, source with original line numbers)]
+    problems: list[str] = field(default_factory=list)  # messages about cells that could not be used
+    metadata: dict[str, Any] = field(default_factory=dict)  # the notebook's metadata.dlcv, if any (untrusted)
 
 
 def _source_text(source):
@@ -43,7 +47,7 @@ def _source_text(source):
     raise NotGradable("a code cell's source is neither text nor a list of lines")
 
 
-def require_notebook_size(size, max_bytes=MAX_NOTEBOOK_BYTES):
+def require_notebook_size(size: int, max_bytes: int = MAX_NOTEBOOK_BYTES) -> None:
     """Raise :class:`NotGradable` when a file of ``size`` bytes is empty or too big to be read as a notebook."""
     if size == 0:
         raise NotGradable("the file is empty; save the notebook in JupyterLab (File → Save) and submit it again")
@@ -54,7 +58,7 @@ def require_notebook_size(size, max_bytes=MAX_NOTEBOOK_BYTES):
         )
 
 
-def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
+def read_notebook(path: Path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> tuple[list[CodeCell], dict[str, Any], list[str]]:
     """Parse ``path`` as a Jupyter notebook and return ``(code cells, the notebook's metadata.dlcv, problems)``.
 
     ``code cells`` is a list of :class:`CodeCell`; ``problems`` says which damaged cells were skipped.
@@ -111,7 +115,7 @@ def _not_a_notebook(why):
     return f"the file is not a Jupyter notebook ({why}); submit the .ipynb file you worked in"
 
 
-def ipython_to_python(source):
+def ipython_to_python(source: str) -> str:
     """Turn IPython-only syntax (``%magic``, ``!shell``, ``x?``) into plain Python, as the kernel would."""
     try:  # every such syntax is a syntax error in Python: a cell that parses is returned as IPython would return it
         ast.parse(source)
@@ -206,7 +210,7 @@ def _filtered_compound(node):
     return None
 
 
-def definitions_only(source):
+def definitions_only(source: str) -> str:
     """Keep the top-level definitions of ``source``, blanking other lines so line numbers stay the same.
 
     Definitions inside a top-level ``if`` or ``try`` (e.g. a function defined in a guarded block) are kept too,
@@ -234,7 +238,7 @@ def definitions_only(source):
     return "\n".join(keep)
 
 
-def program_from_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
+def program_from_notebook(path: Path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> Program:
     """The :class:`Program` of the notebook at ``path``.
 
     Raises

@@ -7,14 +7,18 @@ are kept, scripts and ``javascript:`` links are removed from the page, and a not
 results alone.
 """
 
+from __future__ import annotations
+
 import copy
 import html
 import re
+from pathlib import Path
 
 import nbformat
 from latex2mathml.converter import convert as latex_to_mathml
 
 from . import results as schema
+from .results import Results
 
 MAX_RENDERED_BYTES = 32 * 2**20  # larger notebooks (huge outputs) get a page of results only
 _KEPT_OUTPUTS = {"text/plain", "image/png"}
@@ -99,7 +103,7 @@ def _student_cells(notebook_path):
     return cells
 
 
-def feedback_notebook(results, notebook_path=None):
+def feedback_notebook(results: Results, notebook_path: Path | None = None) -> nbformat.NotebookNode:
     """The feedback as a notebook: a header, the student's cells, each exercise's results after its cell (results
     of exercises whose cell cannot be found come at the end)."""
     cells = [_header_cell(results)]
@@ -117,7 +121,7 @@ def feedback_notebook(results, notebook_path=None):
     return nbformat.v4.new_notebook(cells=cells, metadata={"language_info": {"name": "python"}})
 
 
-def feedback_html(results, notebook_path=None):
+def feedback_html(results: Results, notebook_path: Path | None = None) -> str:
     """``feedback.html`` of one submission: a self-contained page with no script and no network access."""
     from nbconvert import HTMLExporter
 

@@ -1,9 +1,12 @@
 """What a student reads: the Markdown feedback of one submission (``feedback.md``), exercise by exercise."""
 
+from __future__ import annotations
+
 from . import results as schema
+from .results import Results
 
 
-def exercise_feedback(results, exercise):
+def exercise_feedback(results: Results, exercise: str) -> list[tuple[str, str, str]]:
     """What the student is told about each test of ``exercise``: ``(mark, description, message)`` in the order the
     tests ran; the message (why it failed) is ``""`` for a test that passed."""
     found = []
@@ -13,7 +16,7 @@ def exercise_feedback(results, exercise):
     return found
 
 
-def feedback_text(results):
+def feedback_text(results: Results) -> str:
     """A student-facing Markdown summary of one submission's results, exercise by exercise.
 
     A submission that could not be graded gets its reason once and nothing else: there is nothing to list.

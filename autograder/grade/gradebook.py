@@ -1,14 +1,21 @@
 """The ``gradebook.csv``: a row per student, a column per exercise, rebuilt from every results file."""
 
+from __future__ import annotations
+
 import csv
 import io
+import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import results as schema
 from .result_files import atomic_write, read_all_results
+from .results import Results
 
 
-def gradebook_rows(all_results, exercises_by_lab):
+def gradebook_rows(all_results: Sequence[tuple[str, str, Results]],
+                   exercises_by_lab: Mapping[str, Sequence[str]]) -> tuple[list[str], list[dict[str, Any]]]:
     """Header and rows of the gradebook: a row per student, a column per exercise, per-lab totals, a total, and
     notes (what could not be graded, and why).
 
@@ -24,7 +31,8 @@ def gradebook_rows(all_results, exercises_by_lab):
     for lab in lab_ids:
         header += [f"{lab}:{name}" for name in exercises_by_lab[lab]] + [f"{lab}:total", f"{lab}:max"]
     header += ["total", "max", "notes"]
-    rows, notes = {}, {}
+    rows: dict[str, dict[str, Any]] = {}
+    notes: dict[str, list[str]] = {}
     for student, lab, results in all_results:
         row = rows.setdefault(student, {"student": student})
         if not schema.is_gradable(results):
@@ -43,7 +51,8 @@ def gradebook_rows(all_results, exercises_by_lab):
     return header, [rows[s] for s in sorted(rows)]
 
 
-def write_gradebook(out_dir, exercises_by_lab):
+def write_gradebook(out_dir: str | os.PathLike[str], exercises_by_lab: Mapping[str, Sequence[str]]
+                    ) -> tuple[Path, list[str], list[dict[str, Any]]]:
     """Rebuild ``out_dir/gradebook.csv`` from every results file there; returns (path, header, rows)."""
     header, rows = gradebook_rows(read_all_results(out_dir), exercises_by_lab)
     buffer = io.StringIO()

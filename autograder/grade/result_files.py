@@ -1,5 +1,7 @@
 """Result files: each submission's ``results.json`` and feedback, written atomically, and read back."""
 
+from __future__ import annotations
+
 import json
 import os
 import tempfile
@@ -7,9 +9,10 @@ from pathlib import Path
 
 from . import results as schema
 from .feedback_text import feedback_text
+from .results import Results
 
 
-def atomic_write(path, text):
+def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -24,11 +27,12 @@ def atomic_write(path, text):
         raise
 
 
-def results_path(out_dir, student, lab):
+def results_path(out_dir: str | os.PathLike[str], student: str, lab: str) -> Path:
     return Path(out_dir) / student / lab / "results.json"
 
 
-def write_results(out_dir, student, lab, results, html_from=None):
+def write_results(out_dir: str | os.PathLike[str], student: str, lab: str, results: Results,
+                  html_from: Path | None = None) -> Path:
     """Write one submission's ``results.json`` and its student-facing ``feedback.md``, and with ``html_from`` (the
     submitted notebook's path) also ``feedback.html``; returns the results path. The results file comes last:
     once it exists, the rest is there too (a rerun skips submissions that have one)."""
@@ -42,7 +46,7 @@ def write_results(out_dir, student, lab, results, html_from=None):
     return path
 
 
-def read_all_results(out_dir):
+def read_all_results(out_dir: str | os.PathLike[str]) -> list[tuple[str, str, Results]]:
     """The summary (:func:`~autograder.grade.results.summary`: no per-test entries, so a batch of thousands stays
     small in memory) of every readable ``<student>/<lab>/results.json`` under ``out_dir``, sorted by student then
     lab, as (student, lab, summary) triples."""

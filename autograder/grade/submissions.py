@@ -8,8 +8,12 @@ Recognised layouts (``LAB`` is a lab id such as ``01_gradient_descent``):
 * any other notebook, whose lab comes from ``--lab`` or else from its own metadata (``metadata.dlcv.lab``).
 """
 
+from __future__ import annotations
+
 import json
+import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,17 +30,17 @@ class Submission:
     lab: str | None
 
     @property
-    def key(self):
+    def key(self) -> tuple[str, str]:
         return (self.student, self.lab or "unknown_lab")
 
 
-def safe_id(text):
+def safe_id(text: str) -> str:
     """A student or lab id usable as a folder name (no separators, no leading dots)."""
     cleaned = _SAFE_ID.sub("_", text).lstrip(".") or "_"
     return cleaned[:100]
 
 
-def _classify(path, root, lab_ids):
+def _classify(path: Path, root: Path, lab_ids: Sequence[str]) -> tuple[str, str] | None:
     """(student, lab) of a file, or None if the file follows no known layout."""
     stem = path.stem
     for lab in lab_ids:
@@ -51,7 +55,7 @@ def _classify(path, root, lab_ids):
     return None
 
 
-def _lab_from_metadata(path, lab_ids):
+def _lab_from_metadata(path: Path, lab_ids: Sequence[str]) -> str | None:
     """The lab a notebook's own metadata names (it only chooses which tests run), or None."""
     try:
         if path.stat().st_size > 64 * 2**20:
@@ -62,7 +66,8 @@ def _lab_from_metadata(path, lab_ids):
     return lab if lab in lab_ids else None
 
 
-def find_submissions(paths, lab_ids, default_lab=None):
+def find_submissions(paths: Iterable[str | os.PathLike[str]], lab_ids: Sequence[str], default_lab: str | None = None
+                     ) -> tuple[list[Submission], list[Path]]:
     """Every submission under ``paths``.
 
     Parameters
@@ -81,7 +86,9 @@ def find_submissions(paths, lab_ids, default_lab=None):
     ignored : list of pathlib.Path
         Files in folders that follow no layout and are not notebooks.
     """
-    found, ignored = {}, []
+    found: dict[tuple[str, str], Submission] = {}
+    guess: tuple[str, str | None] | None
+    ignored: list[Path] = []
     for given in paths:
         given = Path(given)
         if given.is_file():

@@ -35,6 +35,11 @@ inputs (``inputs``)       :func:`shapes`, :func:`with_zeros`, :func:`labels`, :f
 Tolerances are not part of the vocabulary: each spec writes its own, with how it was chosen.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 from ...worker import callbacks
 from ...worker.protocol import FnRef, Unsupported
 from .core import Spec, StudentCodeError, TestCase, TestFailure
@@ -49,6 +54,6 @@ __all__ = ["FnRef", "H", "Spec", "StudentCodeError", "TestCase", "TestFailure", 
            "numeric_input_gradients", "rel_error", "sample_counts", "shapes", "with_zeros"]
 
 
-def local_fn(ref):
+def local_fn(ref: FnRef) -> Callable[..., Any]:
     """The trusted-side callable of a :class:`FnRef`, to hand to the reference implementation."""
     return callbacks.make(ref.name, ref.params)
