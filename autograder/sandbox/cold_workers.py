@@ -1,5 +1,7 @@
 """Cold workers: a worker started as a fresh ``python -I`` from the runtime's copy of ``autograder.worker``."""
 
+from __future__ import annotations
+
 import json
 import os
 import select
@@ -7,6 +9,8 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 from .policy import worker_environment
 
@@ -22,8 +26,10 @@ class ColdProcess:
 
     warm = False
 
-    def __init__(self, runtime_dir, config, cwd):
-        self._handoff, theirs, self.init_pidfd = None, None, None
+    def __init__(self, runtime_dir: Path, config: dict[str, Any], cwd: Path) -> None:
+        self._handoff: socket.socket | None = None
+        theirs: socket.socket | None = None
+        self.init_pidfd: int | None = None
         if os.geteuid() != 0:
             self._handoff, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             self._handoff.setblocking(False)
@@ -39,9 +45,10 @@ class ColdProcess:
             if theirs is not None:
                 theirs.close()
         self.pid = self.process.pid
-        self.to_worker, self.from_worker = self.process.stdin.fileno(), self.process.stdout.fileno()
+        self.to_worker: int = self.process.stdin.fileno()  # type: ignore[union-attr]  # both are PIPEs: never None
+        self.from_worker: int = self.process.stdout.fileno()  # type: ignore[union-attr]
 
-    def _take_init_pidfd(self):
+    def _take_init_pidfd(self) -> None:
         """The pidfd of the worker's PID namespace's pid 1, if it has sent one (it does before its hello)."""
         if self._handoff is None or self.init_pidfd is not None:
             return
@@ -55,7 +62,7 @@ class ColdProcess:
             for fd in fds:
                 os.close(fd)
 
-    def kill(self):
+    def kill(self) -> None:
         """SIGKILL the worker's PID namespace (without root), its process group and the worker, reap it, close
         its pipes."""
         self._take_init_pidfd()

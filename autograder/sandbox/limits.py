@@ -1,6 +1,9 @@
 """The resource limits of one sandboxed worker."""
 
+from __future__ import annotations
+
 from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,5 +22,5 @@ class Limits:
                                         # per user namespace without root, per grader user in the fallback)
     worker_restarts: int = 5            # fresh workers a submission may use up before its remaining tests fail
 
-    def to_config(self):
+    def to_config(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,21 +1,38 @@
 """The runtime of a grading run: a read-only copy of the worker's code, and the warm parent that forks workers."""
 
+from __future__ import annotations
+
 import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, Protocol
 
 from .cold_workers import ColdProcess
 from .policy import warm_by_default, worker_environment
 from .uids import kill_uid
 from .warm_workers import WarmParent, WarmParentError
 
+
+class WorkerProcess(Protocol):
+    """A started worker process, cold (:class:`~.cold_workers.ColdProcess`) or warm
+    (:class:`~.warm_workers.WarmProcess`): its pid, this side's ends of its two pipes, and how to kill it."""
+
+    warm: bool
+    pid: int
+    to_worker: int
+    from_worker: int
+
+    def kill(self) -> None: ...
+
+
 WORKER_PACKAGE = Path(__file__).resolve().parent.parent / "worker"
 PR_SET_DUMPABLE = 4
 
 
-def _protect_grader():
+def _protect_grader() -> bool:
     """Without root the workers run as the grader's own user: make the grader non-dumpable, so that a worker that
     can see it (the fallback without a PID namespace) can neither ptrace it nor read its memory or environment."""
     import ctypes
@@ -40,7 +57,7 @@ class Runtime:
 
     WARM_PARENT_FAILURES = 3  # warm parents that fail one after another before this runtime starts cold workers only
 
-    def __init__(self, hide=(), expose=(), warm=None):
+    def __init__(self, hide: Iterable[str] = (), expose: Iterable[str] = (), warm: bool | None = None) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="dlcv-runtime-"))
         self.expose = sorted({str(Path(p).resolve()) for p in expose})
         target = self.dir / "dlcv_worker"
@@ -49,11 +66,11 @@ class Runtime:
         self.hide = sorted({str(Path(p).resolve()) for p in hide})
         self.warm = warm_by_default() if warm is None else bool(warm) and os.geteuid() == 0
         self.grader_undumpable = os.geteuid() != 0 and _protect_grader()
-        self.warm_parent = None
+        self.warm_parent: WarmParent | None = None
         self.warm_parent_failures = 0
         self._warm_parent_lock = threading.Lock()
 
-    def start_worker(self, config, cwd):
+    def start_worker(self, config: dict[str, Any], cwd: Path) -> WorkerProcess:
         """A new worker process for ``config``: forked from the warm parent if possible, else cold."""
         if self.warm and self.warm_parent_failures < self.WARM_PARENT_FAILURES:
             try:
@@ -66,7 +83,7 @@ class Runtime:
                     kill_uid(config["uid"])  # a child forked before the warm parent failed must not linger
         return ColdProcess(self.dir, config, cwd)
 
-    def _warm_parent(self):
+    def _warm_parent(self) -> WarmParent:
         with self._warm_parent_lock:
             if self.warm_parent is None or not self.warm_parent.alive():
                 if self.warm_parent is not None:
@@ -75,22 +92,22 @@ class Runtime:
                 self.warm_parent = WarmParent(self.dir, worker_environment())
             return self.warm_parent
 
-    def _discard_warm_parent(self):
+    def _discard_warm_parent(self) -> None:
         with self._warm_parent_lock:
             self.warm_parent_failures += 1
             if self.warm_parent is not None:
                 self.warm_parent.close()
                 self.warm_parent = None
 
-    def close(self):
+    def close(self) -> None:
         with self._warm_parent_lock:
             if self.warm_parent is not None:
                 self.warm_parent.close()
                 self.warm_parent = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self):
+    def __enter__(self) -> Runtime:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()

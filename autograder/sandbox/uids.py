@@ -1,5 +1,7 @@
 """Private user ids for workers run as root, and killing every process one of them owns."""
 
+from __future__ import annotations
+
 import fcntl
 import os
 import signal
@@ -20,13 +22,14 @@ class UidPool:
     killed grader leaks nothing.
     """
 
-    def __init__(self, base=_UID_BASE, size=4096, lock_dir="/run/dlcv-uids"):
+    def __init__(self, base: int = _UID_BASE, size: int = 4096,
+                 lock_dir: str | os.PathLike[str] = "/run/dlcv-uids") -> None:
         self._range = range(base, base + size)
         self._lock_dir = Path(lock_dir)
-        self._held = {}
+        self._held: dict[int, int] = {}  # uid -> the fd of its locked file
         self._lock = threading.Lock()
 
-    def take(self):
+    def take(self) -> int:
         with self._lock:
             self._lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             for uid in self._range:
@@ -42,7 +45,7 @@ class UidPool:
                 return uid
         raise WorkerError("no free private user id for a sandboxed worker")
 
-    def give_back(self, uid):
+    def give_back(self, uid: int) -> None:
         with self._lock:
             fd = self._held.pop(uid, None)
         if fd is not None:
@@ -52,7 +55,7 @@ class UidPool:
 UIDS = UidPool()
 
 
-def kill_uid(uid):
+def kill_uid(uid: int) -> None:
     """SIGKILL every process owned by ``uid`` (the worker's private user), until none is left."""
     for attempt in range(25):
         found = False

@@ -15,6 +15,8 @@ or answered nonsense) raises :class:`WarmParentError`, and the caller starts a c
 The warm parent runs as root only: a child then runs as another user and cannot signal, trace or read it.
 """
 
+from __future__ import annotations
+
 import os
 import select
 import signal
@@ -23,6 +25,8 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 from ..worker import protocol
 
@@ -49,17 +53,20 @@ class WarmProcess:
 
     warm = True
 
-    def __init__(self, pid, pidfd, to_worker, from_worker):
-        self.pid, self.pidfd = pid, pidfd
+    def __init__(self, pid: int, pidfd: int, to_worker: int, from_worker: int) -> None:
+        self.pid = pid
+        self.pidfd: int | None = pidfd
         self.to_worker, self.from_worker = to_worker, from_worker
 
-    def exited(self, seconds=0.0):
+    def exited(self, seconds: float = 0.0) -> bool:
         """Whether the process has exited, waiting up to ``seconds``."""
+        if self.pidfd is None:  # killed (:meth:`kill`), its pidfd closed
+            return True
         poller = select.poll()
         poller.register(self.pidfd, select.POLLIN)
         return bool(poller.poll(seconds * 1000))
 
-    def kill(self):
+    def kill(self) -> None:
         """SIGKILL the worker and its process group (its own session), wait for its exit, close its pipes."""
         if self.pidfd is None:
             return
@@ -97,13 +104,14 @@ class WarmParent:
         The warm parent did not boot.
     """
 
-    def __init__(self, runtime_dir, env):
+    def __init__(self, runtime_dir: Path, env: dict[str, str]) -> None:
         self._lock = threading.Lock()
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-B", "-c", _BOOT, str(runtime_dir)],
-                stdin=theirs, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdin=theirs,  # type: ignore[call-overload]  # Popen takes any object with fileno()
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 cwd=runtime_dir, env=env, start_new_session=True,
             )
         finally:
@@ -119,10 +127,10 @@ class WarmParent:
             raise WarmParentError(f"the warm parent is not single-threaded ({ready.get('threads')!r} threads)")
         self.pid = self.process.pid
 
-    def alive(self):
+    def alive(self) -> bool:
         return self.process.poll() is None
 
-    def spawn(self, config):
+    def spawn(self, config: dict[str, Any]) -> WarmProcess:
         """Fork a worker for ``config`` (the cold worker's config) and return its :class:`WarmProcess`."""
         to_read, to_write = os.pipe()      # grader -> worker
         from_read, from_write = os.pipe()  # worker -> grader
@@ -138,7 +146,7 @@ class WarmParent:
             os.close(from_write)
         return WarmProcess(pid, pidfd, to_write, from_read)
 
-    def _request(self, fds, message):
+    def _request(self, fds: list[int], message: dict[str, Any]) -> tuple[int, int]:
         deadline = time.monotonic() + SPAWN_SECONDS
         fileno = self._control.fileno()
         try:
@@ -158,14 +166,14 @@ class WarmParent:
         return pid, received[0]
 
     @staticmethod
-    def _wait(fileno, deadline, write=False):
+    def _wait(fileno: int, deadline: float, write: bool = False) -> None:
         left = deadline - time.monotonic()
         if left <= 0:
             raise protocol.WorkerTimeout()
         if not any(select.select([], [fileno], [], left) if write else select.select([fileno], [], [], left)):
             raise protocol.WorkerTimeout()
 
-    def close(self):
+    def close(self) -> None:
         """End the warm parent (its children are workers of their own and are not touched)."""
         try:
             self._control.close()
