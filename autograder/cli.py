@@ -1,11 +1,23 @@
 """The ``dlcv`` command: build the labs, run a notebook's self-checks, grade submissions."""
 
+from __future__ import annotations
+
 import argparse
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .grade.batch import BatchOutcome
+    from .grade.cluster import Scheduler
+    from .grade.results import Results
+    from .grade.submissions import Submission
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNGRADABLE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -35,12 +47,12 @@ _GRADE_CODES = """exit codes:
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def _plain(text, stream):
+def _plain(text: str, stream: TextIO) -> str:
     """``text`` without terminal colour codes unless ``stream`` is a terminal (a kernel's tracebacks carry them)."""
     return text if stream.isatty() else _ANSI.sub("", text)
 
 
-def _cmd_build(args):
+def _cmd_build(args: argparse.Namespace) -> int:
     from .build.builder import build
     from .build.execute import ExecutionError
     from .build.notebook import TemplateError
@@ -70,7 +82,7 @@ def _cmd_build(args):
     return EXIT_OK
 
 
-def _cmd_check(args):
+def _cmd_check(args: argparse.Namespace) -> int:
     from .check import SelfCheckUsageError, run_notebook_self_checks
 
     path = Path(args.notebook)
@@ -90,7 +102,7 @@ _EXPORT_CODES = """exit codes:
   2  usage error: an unknown --lab, DIR is a file, or no instructor's repository here"""
 
 
-def _cmd_export(args):
+def _cmd_export(args: argparse.Namespace) -> int:
     from .course import all_lab_ids, select_labs
     from .export import EXPORTERS, ExportError
     from .project import find_project
@@ -112,7 +124,7 @@ def _cmd_export(args):
     return EXIT_OK
 
 
-def _format_summary(rows):
+def _format_summary(rows: Sequence[tuple[str, str, Results]]) -> str:
     """The table printed after grading; each reason for a file that could not be graded follows it, whole."""
     from .grade import results as schema
 
@@ -131,7 +143,7 @@ def _format_summary(rows):
     return "\n".join(lines)
 
 
-def _weaker_sandbox_warning(graded):
+def _weaker_sandbox_warning(graded: Sequence[tuple[Submission, Results]]) -> str | None:
     """One line for the whole run when some workers had no user namespace (the grader is not root), else None."""
     from .grade import results as schema
 
@@ -143,7 +155,7 @@ def _weaker_sandbox_warning(graded):
             "the network; see docs/grader/security.md, \"Without root\".")
 
 
-def _cmd_grade(args):
+def _cmd_grade(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .course import exercises_by_lab, gradable_lab_ids, select_labs
@@ -172,7 +184,7 @@ def _cmd_grade(args):
                     file_bytes=args.output_mb * 2**20)
     out = Path(args.out)
 
-    def grade(executor=None):
+    def grade(executor: Executor | None = None) -> BatchOutcome:
         with tqdm(total=len(submissions), desc="grading", unit="notebook", disable=len(submissions) < 2 or None,
                   file=sys.stderr) as bar:
             outcome = grade_batch(submissions, out, executor=executor, jobs=args.jobs, limits=limits, seed=args.seed,
@@ -213,7 +225,7 @@ def _cmd_grade(args):
     return EXIT_UNGRADABLE if ungradable else EXIT_OK
 
 
-def _scheduler(text):
+def _scheduler(text: str) -> Scheduler:
     """``--scheduler``'s value, checked (a malformed one is a usage error, before anything is graded)."""
     from .grade.cluster import parse_scheduler
 
@@ -223,7 +235,7 @@ def _scheduler(text):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def make_parser():
+def make_parser() -> argparse.ArgumentParser:
     from .export import COURSE_TOOLS, EXPORTERS
 
     parser = argparse.ArgumentParser(
@@ -316,14 +328,14 @@ def make_parser():
     return parser
 
 
-def _export_arguments(parser):
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", metavar="DIR", help="output folder (created if missing)")
     parser.add_argument("--lab", action="append", metavar="N", help="only this lab (number or id); repeatable")
     parser.add_argument("--root", metavar="DIR", help="the instructor's repository (default: found upward from .)")
     parser.set_defaults(run=_cmd_export)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     from .project import ProjectError
 
     args = make_parser().parse_args(argv)
