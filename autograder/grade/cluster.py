@@ -33,7 +33,7 @@ from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..course import gradable_lab_ids, load_spec
 from .batch import GradingTask, run_task
@@ -44,6 +44,7 @@ from .results import Results, not_gradable_results
 from .runner import grade_submission, unreadable_reason
 
 if TYPE_CHECKING:
+    from dask.typing import Key
     from distributed import Client
     from distributed import Future as DaskFuture
 
@@ -141,14 +142,14 @@ def cluster_executor(scheduler: Scheduler | str, margin_seconds: float = MARGIN_
 # ---------------------------------------------------------------------------------------------- the client side
 
 
-def _not_gradable(task, reason):
+def _not_gradable(task: GradingTask, reason: str) -> Results:
     """Not-gradable results for ``task``, with its lab's tests listed, as local grading writes them."""
     sub = task.submission
     spec = load_spec(sub.lab) if sub.lab in gradable_lab_ids() else None
     return not_gradable_results(sub, reason, spec, seed=task.seed)
 
 
-def _answer_on_client(task):
+def _answer_on_client(task: GradingTask) -> tuple[bytes, None] | tuple[None, Results]:
     """``(data, None)`` to send, or ``(None, results)`` for a file that never reaches a sandbox: an unknown lab,
     an unreadable file, one that is empty or over the size limit (the same results as local grading)."""
     sub = task.submission
@@ -204,7 +205,7 @@ class ClusterExecutor(Executor):
         self.max_in_flight = max_in_flight
         self._topic = f"dlcv-started-{uuid.uuid4().hex}"
         self._lock = threading.Lock()
-        self._pending: dict[str, _Pending] = {}  # Dask key -> _Pending
+        self._pending: dict[Key, _Pending] = {}  # Dask key -> _Pending
         self._waiting: collections.deque[tuple[GradingTask, Future[Results]]] = collections.deque()  # not sent yet
         self._sending = 0  # tasks being sent right now (counted in flight)
         self._closed = threading.Event()
@@ -226,12 +227,12 @@ class ClusterExecutor(Executor):
         self._send_waiting()
         return result
 
-    def _limit(self):
+    def _limit(self) -> int:
         if self.max_in_flight is not None:
             return max(1, int(self.max_in_flight))
         return max(4, 2 * self.workers())
 
-    def _send_waiting(self):
+    def _send_waiting(self) -> None:
         """Send waiting tasks while fewer than the limit are in flight (any thread; never holds the lock while
         sending)."""
         while not self._closed.is_set():
@@ -250,7 +251,7 @@ class ClusterExecutor(Executor):
                 with self._lock:
                     self._sending -= 1
 
-    def _send(self, task, result):
+    def _send(self, task: GradingTask, result: Future[Results]) -> None:
         """Read the submission and send it as one Dask task (or answer it here, see ``_answer_on_client``)."""
         data, answer = _answer_on_client(task)
         if answer is not None:
@@ -267,7 +268,7 @@ class ClusterExecutor(Executor):
         entry.future = self.client.submit(grade_on_worker, payload, key=key, pure=False)
         entry.future.add_done_callback(self._on_done)
 
-    def _take(self, key):
+    def _take(self, key: Key) -> _Pending | None:
         """Remove and return the pending entry of ``key`` (None when answered already); frees a place in flight."""
         with self._lock:
             entry = self._pending.pop(key, None)
@@ -277,14 +278,14 @@ class ClusterExecutor(Executor):
             threading.Thread(target=self._send_waiting, name="dlcv-cluster-send", daemon=True).start()
         return entry
 
-    def _on_started(self, event):
+    def _on_started(self, event: tuple[float, Any]) -> None:
         _, message = event
         with self._lock:
             entry = self._pending.get(message.get("key"))
             if entry is not None:
                 entry.started = time.monotonic()
 
-    def _on_done(self, future):
+    def _on_done(self, future: DaskFuture) -> None:
         """Answer the submission of a Dask future that finished, erred or was cancelled (Dask's callback thread)."""
         from distributed import KilledWorker
 
@@ -321,14 +322,14 @@ class ClusterExecutor(Executor):
         else:  # lost or pending again: wait for the recomputation
             future.add_done_callback(self._on_done)
 
-    def _watch_deadlines(self):
+    def _watch_deadlines(self) -> None:
         while not self._closed.wait(_POLL_SECONDS):
             now = time.monotonic()
             with self._lock:
                 late = [k for k, e in self._pending.items() if e.started is not None and now - e.started > e.allowed]
             entries = [e for e in map(self._take, late) if e is not None]
             for entry in entries:
-                entry.future.cancel()
+                entry.future.cancel()  # type: ignore[union-attr]  # it started: it was sent
                 entry.result.set_result(_not_gradable(entry.task, (
                     f"grading timed out on the cluster: no result {entry.allowed:g} s after a Dask worker started it "
                     f"(the sandbox stops a submission after {entry.task.limits.submission_seconds:g} s; was the "

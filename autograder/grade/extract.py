@@ -39,7 +39,7 @@ class Program:
     metadata: dict[str, Any] = field(default_factory=dict)  # the notebook's metadata.dlcv, if any (untrusted)
 
 
-def _source_text(source):
+def _source_text(source: object) -> str:
     if isinstance(source, str):
         return source
     if isinstance(source, list) and all(isinstance(part, str) for part in source):
@@ -105,13 +105,14 @@ def read_notebook(path: Path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> tuple[list
     return code_cells, _dlcv_metadata(nb), problems
 
 
-def _dlcv_metadata(node):
+def _dlcv_metadata(node: Any) -> dict[str, Any]:
     """``node["metadata"]["dlcv"]`` of a notebook or cell, or {} where it is missing or not a dict (untrusted)."""
     metadata = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
-    return metadata.get("dlcv") if isinstance(metadata.get("dlcv"), dict) else {}
+    # a dict where it is returned (mypy does not narrow a call's result)
+    return metadata.get("dlcv") if isinstance(metadata.get("dlcv"), dict) else {}  # type: ignore[return-value]
 
 
-def _not_a_notebook(why):
+def _not_a_notebook(why: str) -> str:
     return f"the file is not a Jupyter notebook ({why}); submit the .ipynb file you worked in"
 
 
@@ -137,13 +138,13 @@ _SAFE_BUILTINS = frozenset({"abs", "bool", "complex", "dict", "float", "frozense
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
-def _call_root(func):
+def _call_root(func: ast.expr) -> str | None:
     while isinstance(func, ast.Attribute):
         func = func.value
     return func.id if isinstance(func, ast.Name) else None
 
 
-def _is_cheap(expr):
+def _is_cheap(expr: ast.AST) -> bool:
     """Whether evaluating ``expr`` only builds a constant: every call is NumPy's, math's or a simple builtin's."""
     pending = [expr]
     while pending:
@@ -163,13 +164,13 @@ def _is_cheap(expr):
     return True
 
 
-def _is_name_target(target):
+def _is_name_target(target: ast.expr) -> bool:
     if isinstance(target, ast.Name):
         return True
     return isinstance(target, (ast.Tuple, ast.List)) and all(_is_name_target(t) for t in target.elts)
 
 
-def _is_definition(node):
+def _is_definition(node: ast.stmt) -> bool:
     """Definitions, imports, and assignments of cheap values to plain names (constants, aliases, lambdas)."""
     if isinstance(node, _DEFINITIONS):
         return True
@@ -180,7 +181,7 @@ def _is_definition(node):
     return False
 
 
-def _filtered_body(body):
+def _filtered_body(body: list[ast.stmt]) -> list[ast.stmt]:
     """The definitions inside a compound statement's block, recursively; ``[ast.Pass()]`` if none."""
     kept = []
     for node in body:
@@ -193,7 +194,7 @@ def _filtered_body(body):
     return kept
 
 
-def _filtered_compound(node):
+def _filtered_compound(node: ast.stmt) -> ast.stmt | None:
     """An ``if`` / ``try`` / ``with`` that holds definitions, reduced to them; None if it holds none (or its
     condition is a computation)."""
     if isinstance(node, ast.If) and _is_cheap(node.test):

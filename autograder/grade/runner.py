@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +37,7 @@ class _Session:
         self.deadline = time.monotonic() + limits.submission_seconds
         self.cpu = affinity.pin_this_thread()  # this thread and its workers share a CPU until close()
 
-    def _start(self):
+    def _start(self) -> None:
         if self.load_failure:  # the notebook itself cannot be loaded: retrying would only fail again, slowly
             raise StudentCodeError(self.load_failure)
         if self.restarts > self.limits.worker_restarts:
@@ -61,12 +62,12 @@ class _Session:
         self.load_errors = [e for e in errors if isinstance(e, dict)][:20] if isinstance(errors, list) else []
         self.defined = [n for n in defined if isinstance(n, str)][:1000] if isinstance(defined, list) else []
 
-    def _stop(self):
+    def _stop(self) -> None:
         if self.worker is not None:
             self.worker.close()
             self.worker = None
 
-    def _left(self):
+    def _left(self) -> float:
         return self.deadline - time.monotonic()
 
     def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float,
@@ -113,7 +114,7 @@ class _Session:
         trace = str(reply.get("traceback", ""))[:2000]
         raise StudentCodeError(f"`{name}` raised {raised}" + (f"\n{trace}" if trace else ""))
 
-    def _load_hint(self):
+    def _load_hint(self) -> str:
         notes = [f"cell {e.get('cell')}: {e.get('error')}" for e in self.load_errors] + list(self.program.problems)
         return f" (problems while loading: {'; '.join(str(n) for n in notes)[:600]})" if notes else ""
 
@@ -129,7 +130,7 @@ class _Session:
             self.cpu = None
 
 
-def _arguments_after(reply, count, keywords):
+def _arguments_after(reply: dict[str, Any], count: int, keywords: set[str]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The arguments of a call as the student's function left them, decoded as strictly as a return value."""
     args, kwargs = protocol.decode(reply.get("args")), protocol.decode(reply.get("kwargs"))
     if type(args) is not list or len(args) != count or type(kwargs) is not dict or set(kwargs) != keywords:
@@ -137,11 +138,11 @@ def _arguments_after(reply, count, keywords):
     return tuple(args), kwargs
 
 
-def _evaluator(functions):
+def _evaluator(functions: list[protocol.FnRef]) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """Answers the worker's requests for values of the callbacks of one call, here in the trusted process."""
-    built = {}
+    built: dict[int, Callable[..., Any]] = {}
 
-    def evaluate(frame):
+    def evaluate(frame: dict[str, Any]) -> dict[str, Any]:
         index = frame.get("callback")
         if type(index) is not int or not 0 <= index < len(functions):
             raise protocol.ProtocolError("callback for an unknown function")
