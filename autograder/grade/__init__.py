@@ -1,3 +1,1 @@
 """Grade submissions: find them, read their code, run the hidden specs against a sandboxed worker, report."""
-
-from __future__ import annotations

@@ -37,8 +37,6 @@ parent), ``runtime`` (:class:`Runtime`: the worker code's folder and the warm pa
 ``channel`` (:class:`Worker`: one worker and its protocol channel), ``errors`` (:class:`WorkerError`).
 """
 
-from __future__ import annotations
-
 from .channel import Worker
 from .errors import WorkerError
 from .limits import Limits
