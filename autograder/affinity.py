@@ -1,6 +1,6 @@
 """Keep a grading thread and its sandboxed worker on one CPU while they grade a submission.
 
-A grade is a long exchange of small messages: every value of a test function that the student's code asks for is
+A grade is a long exchange of small messages: every value of a callback that the student's code asks for is
 one round trip between the worker and the grading thread, and a wrong stopping rule asks for a thousand. The two
 never run at the same time (one waits while the other answers), yet left alone the kernel wakes them on different
 CPUs, and on a virtual machine a wake-up across CPUs costs more than the message itself: on this project's 2-core

@@ -1,11 +1,23 @@
 """The ``dlcv`` command: build the labs, run a notebook's self-checks, grade submissions."""
 
+from __future__ import annotations
+
 import argparse
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .grade.batch import BatchOutcome
+    from .grade.cluster import Scheduler
+    from .grade.results import Results
+    from .grade.submissions import Submission
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNGRADABLE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -35,23 +47,23 @@ _GRADE_CODES = """exit codes:
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def _plain(text, stream):
+def _plain(text: str, stream: TextIO) -> str:
     """``text`` without terminal colour codes unless ``stream`` is a terminal (a kernel's tracebacks carry them)."""
     return text if stream.isatty() else _ANSI.sub("", text)
 
 
-def _cmd_build(args):
+def _cmd_build(args: argparse.Namespace) -> int:
     from .build.builder import build
     from .build.execute import ExecutionError
     from .build.notebook import TemplateError
     from .build.regions import RegionError
-    from .course import lab_ids, select_labs
+    from .course import all_lab_ids, select_labs
     from .project import find_project
 
     project = find_project(args.root)
-    labs = select_labs(lab_ids(), args.lab)
+    selected = select_labs(all_lab_ids(), args.lab)
     try:
-        report = build(project, labs, check=args.check, force=args.force,
+        report = build(project, selected, list_stale=args.check, force=args.force,
                        progress=(lambda line: None) if args.check else (lambda line: print(line, file=sys.stderr)))
     except (TemplateError, RegionError, ExecutionError) as error:
         print(f"dlcv build: {_plain(str(error), sys.stderr)}", file=sys.stderr)
@@ -70,16 +82,16 @@ def _cmd_build(args):
     return EXIT_OK
 
 
-def _cmd_check(args):
-    from .check import CheckUsageError, run_checks
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .check import SelfCheckUsageError, run_notebook_self_checks
 
     path = Path(args.notebook)
     if not path.is_file():
         print(f"dlcv check: {path} is not a file", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return EXIT_OK if run_checks(path, args.exercise) else EXIT_FAILED
-    except CheckUsageError as error:
+        return EXIT_OK if run_notebook_self_checks(path, args.exercise) else EXIT_FAILED
+    except SelfCheckUsageError as error:
         print(f"dlcv check: {error}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -90,20 +102,20 @@ _EXPORT_CODES = """exit codes:
   2  usage error: an unknown --lab, DIR is a file, or no instructor's repository here"""
 
 
-def _cmd_export(args):
-    from .course import lab_ids, select_labs
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .course import all_lab_ids, select_labs
     from .export import EXPORTERS, ExportError
     from .project import find_project
 
     project = find_project(args.root)
-    labs = select_labs(lab_ids(), args.lab)
+    selected = select_labs(all_lab_ids(), args.lab)
     out = Path(args.dir)
     if out.exists() and not out.is_dir():
         print(f"dlcv {args.command}: {out} is a file; give a folder (it is created if missing)", file=sys.stderr)
         return EXIT_USAGE
     exporter = EXPORTERS[getattr(args, "tool", "release")].load()
     try:
-        written = exporter.export(project, out, labs)
+        written = exporter.export(project, out, selected)
     except ExportError as error:
         print(f"dlcv {args.command}: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -112,7 +124,7 @@ def _cmd_export(args):
     return EXIT_OK
 
 
-def _format_summary(rows):
+def _format_summary(rows: Sequence[tuple[str, str, Results]]) -> str:
     """The table printed after grading; each reason for a file that could not be graded follows it, whole."""
     from .grade import results as schema
 
@@ -131,7 +143,7 @@ def _format_summary(rows):
     return "\n".join(lines)
 
 
-def _weaker_sandbox_warning(graded):
+def _weaker_sandbox_warning(graded: Sequence[tuple[Submission, Results]]) -> str | None:
     """One line for the whole run when some workers had no user namespace (the grader is not root), else None."""
     from .grade import results as schema
 
@@ -140,23 +152,24 @@ def _weaker_sandbox_warning(graded):
         return None
     return (f"dlcv grade: WEAKER SANDBOX for {len(reasons)} of {len(graded)} submissions, no user namespace: "
             f"{reasons[0]}. Their code could read every file you can (the instructor's repository too) and use "
-            "the network; see README, \"Without root\".")
+            "the network; see docs/grader/security.md, \"Without root\".")
 
 
-def _cmd_grade(args):
+def _cmd_grade(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .grade import report
-    from .grade import results as schema
     from .course import exercises_by_lab, gradable_lab_ids, select_labs
+    from .grade import results as schema
     from .grade.batch import grade_batch
+    from .grade.gradebook import write_gradebook
+    from .grade.result_files import read_all_results
     from .grade.submissions import find_submissions
     from .sandbox import Limits
 
-    labs = gradable_lab_ids()
-    default_lab = select_labs(labs, [args.lab])[0] if args.lab else None
+    lab_ids = gradable_lab_ids()
+    default_lab = select_labs(lab_ids, [args.lab])[0] if args.lab else None
     try:
-        submissions, ignored = find_submissions([Path(p) for p in args.paths], labs, default_lab)
+        submissions, ignored = find_submissions([Path(p) for p in args.paths], lab_ids, default_lab)
     except FileNotFoundError as error:
         print(f"dlcv grade: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -171,7 +184,7 @@ def _cmd_grade(args):
                     file_bytes=args.output_mb * 2**20)
     out = Path(args.out)
 
-    def grade(executor=None):
+    def grade(executor: Executor | None = None) -> BatchOutcome:
         with tqdm(total=len(submissions), desc="grading", unit="notebook", disable=len(submissions) < 2 or None,
                   file=sys.stderr) as bar:
             outcome = grade_batch(submissions, out, executor=executor, jobs=args.jobs, limits=limits, seed=args.seed,
@@ -203,16 +216,16 @@ def _cmd_grade(args):
     warning = _weaker_sandbox_warning(outcome.graded)
     if warning:
         print(warning, file=sys.stderr)
-    gradebook, _, _ = report.write_gradebook(out, exercises_by_lab())
+    gradebook, _, _ = write_gradebook(out, exercises_by_lab())
     keys = {s.key for s in submissions}
-    rows = [r for r in report.read_all_results(out) if (r[0], r[1]) in keys]
+    rows = [r for r in read_all_results(out) if (r[0], r[1]) in keys]
     print(_format_summary(rows))
     print(f"results: {out}/<student>/<lab>/results.json   gradebook: {gradebook}")
     ungradable = [r for r in rows if not schema.is_gradable(r[2])]
     return EXIT_UNGRADABLE if ungradable else EXIT_OK
 
 
-def _scheduler(text):
+def _scheduler(text: str) -> Scheduler:
     """``--scheduler``'s value, checked (a malformed one is a usage error, before anything is graded)."""
     from .grade.cluster import parse_scheduler
 
@@ -222,7 +235,7 @@ def _scheduler(text):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def make_parser():
+def make_parser() -> argparse.ArgumentParser:
     from .export import COURSE_TOOLS, EXPORTERS
 
     parser = argparse.ArgumentParser(
@@ -266,7 +279,7 @@ def make_parser():
     grade.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS",
                        help="grade on a Dask cluster: tcp://HOST:PORT of a running `dask scheduler` (its workers "
                             "have the same commit of this repository installed), or local:N to start N worker "
-                            "processes here; -j is then ignored (README: \"Grading on a cluster\")")
+                            "processes here; -j is then ignored (docs/grader/cluster.md)")
     grade.add_argument("--seed", type=int, metavar="S",
                        help="seed for the random test inputs (default: fixed per student and lab; replays a run)")
     grade.add_argument("--lab", metavar="LAB", help="lab of notebooks whose name does not say it")
@@ -315,14 +328,14 @@ def make_parser():
     return parser
 
 
-def _export_arguments(parser):
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", metavar="DIR", help="output folder (created if missing)")
     parser.add_argument("--lab", action="append", metavar="N", help="only this lab (number or id); repeatable")
     parser.add_argument("--root", metavar="DIR", help="the instructor's repository (default: found upward from .)")
     parser.set_defaults(run=_cmd_export)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     from .project import ProjectError
 
     args = make_parser().parse_args(argv)

@@ -128,7 +128,7 @@ LABS: tuple[Lab, ...] = (
 _BY_ID = {lab.id: lab for lab in LABS}
 
 
-def lab_ids() -> list[str]:
+def all_lab_ids() -> list[str]:
     """The ids of every lab, in order."""
     return list(_BY_ID)
 
@@ -191,8 +191,8 @@ def load_spec(lab_id: str) -> Spec:
             if not lab.gradable:
                 raise ProjectError(f"{lab_id}: no hidden spec at {lab.hidden_spec}")
             module_spec = importlib.util.spec_from_file_location(f"autograder.hidden.lab_{lab_id}", lab.hidden_spec)
-            module = importlib.util.module_from_spec(module_spec)
-            module_spec.loader.exec_module(module)
+            module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]  # a .py file: a spec
+            module_spec.loader.exec_module(module)  # type: ignore[union-attr]  # and a loader
             _SPECS[lab_id] = module.spec
         return _SPECS[lab_id]
 

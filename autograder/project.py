@@ -1,5 +1,8 @@
 """Where things live in an instructor's repository (the labs themselves are listed in :mod:`autograder.course`)."""
 
+from __future__ import annotations
+
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,27 +18,27 @@ class Project:
     root: Path
 
     @property
-    def source(self):
+    def source(self) -> Path:
         return self.root / "source"
 
     @property
-    def labs(self):
+    def labs(self) -> Path:
         return self.root / "labs"
 
     @property
-    def solution_notebooks(self):
+    def solution_notebooks(self) -> Path:
         return self.root / "solutions" / "notebooks"
 
     @property
-    def labkit_source(self):
+    def labkit_source(self) -> Path:
         return self.source / "labkit"
 
-    def module_path(self, dotted_name):
+    def module_path(self, dotted_name: str) -> Path:
         """Path of a module of this repository given its dotted name (``solutions.gradient_descent``)."""
         return self.root.joinpath(*dotted_name.split(".")).with_suffix(".py")
 
 
-def find_project(root=None):
+def find_project(root: str | os.PathLike[str] | None = None) -> Project:
     """The project at ``root``, or the first folder upward from the working directory with ``source/`` and
     ``solutions/``, or the checkout this package was installed from (editable installs)."""
     candidates = [Path(root)] if root else [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[1]]

@@ -37,11 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent  # nbgrader and otter of this environment (nbgrader also shells out to alembic)
 
+from autograder.course import (  # noqa: E402
+    gradable_lab_ids,
+    load_spec,  # noqa: E402
+    select_labs,
+)
 from autograder.grade import results as schema  # noqa: E402
 from autograder.grade.batch import grade_batch  # noqa: E402
-from autograder.course import load_spec  # noqa: E402
 from autograder.grade.submissions import find_submissions  # noqa: E402
-from autograder.course import gradable_lab_ids, select_labs  # noqa: E402
 from autograder.project import find_project  # noqa: E402
 
 KINDS = ("alice", "bob", "carol")
@@ -241,9 +244,9 @@ def main():
     parser.add_argument("--exported", action="store_true",
                         help="also time nbgrader autograde on a `dlcv export nbgrader` course")
     args = parser.parse_args()
-    labs = select_labs(gradable_lab_ids(), args.labs)
+    lab_ids = select_labs(gradable_lab_ids(), args.labs)
     rows, ok = [], True
-    for lab in labs:
+    for lab in lab_ids:
         work = Path(tempfile.mkdtemp(prefix=f"dlcv-compare-{lab}-"))
         try:
             batch = make_batch(work, lab, args.copies)

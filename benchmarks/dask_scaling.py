@@ -1,4 +1,5 @@
-"""Benchmark: the same batch of Lab 1 (or --lab) submissions graded by the local pool (-j 1) and on Dask (local:1, local:2).
+"""Benchmark: the same batch of Lab 1 (or --lab) submissions graded by the local pool (-j 1) and on Dask (local:1,
+local:2).
 
 Prints, from one run, side by side: wall seconds of the batch, seconds per submission, throughput, and the
 1 -> 2 Dask worker scaling ratio (batch time with one worker / with two; 2.0 is perfect). The Dask rows do not
@@ -9,8 +10,8 @@ their dates: docs/maintainers/benchmarks.md).
 Each configuration grades the batch ``--repeat`` times and the fastest counts (other work on the machine only ever
 slows a run down).
 
-Run: ``python benchmarks/dask_scaling.py [--copies 40] [--repeat 3] [--lab 07_cnn]`` (2 cores here: local:2 cannot go past 2x;
-each submission keeps two processes busy, the trusted grader and its sandbox, so expect less).
+Run: ``python benchmarks/dask_scaling.py [--copies 40] [--repeat 3] [--lab 07_cnn]`` (2 cores here: local:2 cannot
+go past 2x; each submission keeps two processes busy, the trusted grader and its sandbox, so expect less).
 """
 
 import argparse
@@ -78,8 +79,8 @@ def main():
         start1, one, scores1 = timed_cluster_batch(submissions, 1, args.repeat)
         start2, two, scores2 = timed_cluster_batch(submissions, 2, args.repeat)
     assert scores1 == scores2 == local_scores, "Dask grading must give the local scores"
-    print(f"{n} {args.lab} submissions (correct / partly wrong / stub, in turn), fastest of {args.repeat} batches each; "
-          "scores identical in all runs")
+    print(f"{n} {args.lab} submissions (correct / partly wrong / stub, in turn), fastest of {args.repeat} batches "
+          "each; scores identical in all runs")
     print(f"{'run':<16} {'batch (s)':>10} {'s/submission':>13} {'submissions/s':>14} {'cluster start (s)':>18}")
     for label, wall, start in (("local pool -j1", local, None), ("dask local:1", one, start1),
                                ("dask local:2", two, start2)):

@@ -40,7 +40,7 @@ class ReferenceStudent:
             kwargs = {k: local_fn(v) if isinstance(v, FnRef) else v for k, v in kwargs.items()}
             try:
                 return fn(*args, **kwargs)
-            except Exception as error:  # as the sandbox reports it
+            except Exception as error:  # noqa: BLE001 - as the sandbox reports it
                 raise StudentCodeError(f"`{name}` raised {type(error).__name__}: {error}") from None
 
         return call

@@ -16,7 +16,7 @@ import numpy as np
 from autograder.course import load_spec
 from autograder.grade.batch import default_seed
 from autograder.grade.spec import StudentCodeError, TestFailure
-from autograder.worker import protocol, testfns
+from autograder.worker import callbacks, protocol
 
 
 class _InKernelFunction:
@@ -31,7 +31,7 @@ class _InKernelFunction:
             raise StudentCodeError(f"`{self._name}` is not defined in your notebook")
         functions = []
         encoded = protocol.encode([list(args), dict(kwargs)], functions=functions)
-        args, kwargs = protocol.decode(encoded, lambda i: testfns.build(functions[i].name, functions[i].params))
+        args, kwargs = protocol.decode(encoded, lambda i: callbacks.make(functions[i].name, functions[i].params))
         try:
             value = function(*args, **kwargs)
         except NotImplementedError:

@@ -1,11 +1,11 @@
 """Benchmark: cold vs warm workers, side by side, from one run.
 
 Prints: seconds per Lab 1 submission at -j1 (median of the per-submission intervals of one batch) and throughput
-at -j2, cold (``DLCV_WORKERS=cold``: a fresh ``python -I`` per worker) and warm (forked from the template); the warm
+at -j2, cold (``DLCV_WORKERS=cold``: a fresh ``python -I`` per worker) and warm (forked from the warm parent); the warm
 median of every lab at -j1; the grader's own memory (VmRSS, and the peak ``ru_maxrss``) after 100 and after 1,000
 submissions of one warm -j2 batch (measured first, so that nothing else has raised the peak); and where the time
 of one warm worker goes (start, load, one call, stop). At -j2 the batch grades in two processes
-(:func:`autograder.grade.batch.local_executor`): their memory and their templates' are reported too.
+(:func:`autograder.grade.batch.local_executor`): their memory and their warm parents' are reported too.
 
 Run as root (warm workers are used as root only): ``python benchmarks/warm_workers.py [--copies 60]``
 """
@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.course import gradable_lab_ids
 from autograder.grade.batch import grade_batch
 from autograder.grade.submissions import find_submissions
-from autograder.course import gradable_lab_ids
 from autograder.sandbox import Limits, Runtime, Worker, paths_to_expose, paths_to_hide
 from autograder.worker import protocol
 
@@ -47,7 +47,7 @@ def _status(pid):
 
 def _grader_processes():
     """This process's descendants that run as this user: the batch's grading processes, the forkserver that
-    starts them, and their warm templates (the sandboxed workers run as other users and are not the grader)."""
+    starts them, and their warm parents (the sandboxed workers run as other users and are not the grader)."""
     children = {}
     for entry in Path("/proc").iterdir():
         status = _status(entry.name) if entry.name.isdigit() else {}
@@ -109,7 +109,7 @@ def where_the_time_goes(tmp, repeats=20):
     phases = {"start": [], "load": [], "call": [], "stop": []}
     for warm in (True, False):
         with Runtime(hide=paths_to_hide(tmp, []), expose=paths_to_expose(), warm=warm) as runtime:
-            Worker(runtime, Limits()).close()  # boots the template
+            Worker(runtime, Limits()).close()  # boots the warm parent
             for _ in range(repeats):
                 t0 = time.perf_counter()
                 worker = Worker(runtime, Limits())
@@ -161,7 +161,7 @@ def main():
         print(f"\ngrader memory over one warm -j2 batch of {args.long} Lab 1 submissions ({long_rate:.1f} subs/s)")
         for done, (rss, peak, everything) in sorted(marks.items()):
             print(f"after {done:>5}: VmRSS {rss:7.1f} MB, peak (ru_maxrss) {peak:7.1f} MB; with its grading"
-                  f" processes and templates {everything:7.1f} MB")
+                  f" processes and warm parents {everything:7.1f} MB")
 
         print("\none Lab 1 worker, median seconds per phase (solution cells; one call of f)")
         for mode, phases in where_the_time_goes(tmp):

@@ -24,7 +24,6 @@ import numpy as np
 from .cnn import conv_forward_fast
 from .layers import affine_backward, affine_forward, relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # PCA
 # ---------------------------------------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .layers import affine_backward, affine_forward, relu_backward, relu_forward
 from .softmax import softmax_loss
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # 2-D cross-correlation and convolution of one greyscale image
 # ---------------------------------------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from .layers import affine_backward, affine_forward, relu_backward, relu_forward
 from .optim import cosine_lr, sgd_momentum
 from .softmax import softmax, softmax_loss
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # Norm penalties
 # ---------------------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from autograder import course
-from autograder.course import LABS, get_lab, gradable_lab_ids, lab_ids, labkit_files, load_spec, source_bundle
+from autograder.course import LABS, get_lab, gradable_lab_ids, all_lab_ids, labkit_files, load_spec, source_bundle
 from autograder.export import EXPORTERS, COURSE_TOOLS, Exporter
 from autograder.project import Project, ProjectError
 from helpers import ROOT
@@ -35,7 +35,7 @@ def test_nothing_on_disk_is_left_out_of_the_catalogue():
     notebooks = sorted(p.stem for p in (ROOT / "labs").glob("*.ipynb"))
     references = sorted(p.stem for p in (ROOT / "solutions").glob("*.py") if p.stem != "__init__")
     public = sorted(p.stem for p in (ROOT / "source" / "labkit" / "public").glob("*.py") if p.stem != "__init__")
-    assert templates == specs == notebooks == lab_ids()
+    assert templates == specs == notebooks == all_lab_ids()
     assert references == public == sorted(lab.topic for lab in LABS)
 
 

@@ -5,14 +5,14 @@ import re
 import jupytext
 import pytest
 
-from autograder.course import get_lab, gradable_lab_ids, lab_ids, load_spec
+from autograder.course import get_lab, gradable_lab_ids, all_lab_ids, load_spec
 from autograder.project import Project
 from helpers import ROOT
 from lab_tables import LAB_IDS, marker
 from labkit.selfcheck import registered_checks
 
 PROJECT = Project(ROOT)
-LABS = lab_ids()
+LABS = all_lab_ids()
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](\w+)["']""")
 
 

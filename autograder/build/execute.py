@@ -6,8 +6,8 @@ import shutil
 import tempfile
 
 from nbclient import NotebookClient
-from traitlets.config import Config
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 # Progress bars print rates and times, which differ on every run; the executed notebooks must not.
 # A failing self-check must fail the build, not only show its report as it does for students.

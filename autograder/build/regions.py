@@ -102,7 +102,8 @@ def function_source(module_source, name, where="<module>"):
             indent = len(lines[node.lineno - 1]) - len(lines[node.lineno - 1].lstrip())
             for number in range(last, len(lines)):
                 stripped = lines[number].strip()
-                if stripped and not (stripped.startswith("#") and len(lines[number]) - len(lines[number].lstrip()) > indent):
+                deeper = len(lines[number]) - len(lines[number].lstrip()) > indent
+                if stripped and not (stripped.startswith("#") and deeper):
                     break
                 if stripped:
                     last = number + 1

@@ -9,6 +9,8 @@ inputs: passing here is necessary, not sufficient.
 This file ships to students with the lab notebooks; it needs only nbformat, nbclient and a Python kernel.
 """
 
+from __future__ import annotations
+
 import argparse
 import os
 import sys
@@ -20,7 +22,7 @@ from nbclient import NotebookClient
 HERE = Path(__file__).resolve().parent
 
 
-def check_notebook(path, timeout=600):
+def check_notebook(path: Path, timeout: int = 600) -> list[tuple[str, bool, str]]:
     """Execute the notebook at ``path`` and report its self-check cells.
 
     Parameters
@@ -50,9 +52,10 @@ def check_notebook(path, timeout=600):
     return report
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="lab notebooks (default: every .ipynb beside this file)")
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="lab notebooks (default: every .ipynb beside this file)")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:

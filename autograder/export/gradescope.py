@@ -13,13 +13,19 @@ The zip is Gradescope's "zip file upload" format; Gradescope unpacks it into ``/
 No notebook, template, example or test is bundled. The zip is deterministic: the same sources give the same bytes.
 """
 
+from __future__ import annotations
+
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..course import source_bundle
 from ..project import ProjectError
 from . import ExportError
 from .pins import constraints_text
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 BUNDLE = "dlcv-labs"
 VENV = "/autograder/dlcv-venv"
@@ -76,7 +82,7 @@ exec "$PYTHON" -P -m autograder.export.gradescope_run --lab __LAB__
 """.replace("__VENV__", VENV)
 
 
-def bundled_files(project, lab):
+def bundled_files(project: Project, lab: str) -> list[Path]:
     """Project-relative paths of the source an autograder of ``lab`` needs, sorted
     (:func:`autograder.course.source_bundle`: this lab's hidden spec, no other's).
 
@@ -91,14 +97,14 @@ def bundled_files(project, lab):
         raise ExportError(str(error)) from None
 
 
-def _add(archive, name, data, executable=False):
+def _add(archive: zipfile.ZipFile, name: str, data: str | bytes, executable: bool = False) -> None:
     info = zipfile.ZipInfo(name, date_time=_EPOCH)
     info.external_attr = (0o100755 if executable else 0o100644) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
     archive.writestr(info, data)
 
 
-def write_zip(project, lab, path, constraints):
+def write_zip(project: Project, lab: str, path: Path, constraints: str) -> None:
     """Write the autograder zip of ``lab`` to ``path`` (atomically)."""
     partial = path.with_name(path.name + ".partial")
     with zipfile.ZipFile(partial, "w") as archive:
@@ -110,7 +116,7 @@ def write_zip(project, lab, path, constraints):
     partial.replace(path)
 
 
-def export(project, out, lab_ids):
+def export(project: Project, out: Path, lab_ids: list[str]) -> list[Path]:
     """Write ``out/<lab>.zip`` for each lab.
 
     Parameters
@@ -135,7 +141,7 @@ def export(project, out, lab_ids):
         bundled_files(project, lab)  # every lab can be exported before any zip is written
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for lab in lab_ids:
         path = out / f"{lab}.zip"
         write_zip(project, lab, path, constraints)

@@ -6,13 +6,19 @@ keys of the file and of each test; :func:`to_gradescope` keeps those and moves e
 reads nothing it does not know.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from ..grade.results import Results
+
 TOP_LEVEL_KEYS = ("score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
                   "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard")
 TEST_KEYS = ("score", "max_score", "status", "name", "name_format", "number", "output", "output_format", "tags",
              "visibility", "extra_data")
 
 
-def _split(entry, allowed):
+def _split(entry: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
     """(the entry with only ``allowed`` keys, its other keys merged into its ``extra_data``)."""
     kept = {key: value for key, value in entry.items() if key in allowed}
     extra = {key: value for key, value in entry.items() if key not in allowed}
@@ -21,7 +27,8 @@ def _split(entry, allowed):
     return kept
 
 
-def to_gradescope(results, extra_data=None, execution_time=None):
+def to_gradescope(results: Results, extra_data: dict[str, Any] | None = None, execution_time: float | None = None
+                  ) -> dict[str, Any]:
     """The results of :func:`autograder.export.grading.grade_notebook` as Gradescope's ``results.json``.
 
     Parameters

@@ -13,17 +13,21 @@ private user id, and no access to the hidden material because ``setup.sh`` makes
 says so in ``extra_data.sandbox``.
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from ..grade.results import not_gradable_results
 from ..course import load_spec
 from ..grade.batch import default_seed
+from ..grade.results import not_gradable_results
 from ..grade.submissions import Submission, safe_id
 from ..sandbox import Limits
 from .gradescope_results import to_gradescope
@@ -46,7 +50,7 @@ class UploadError(ValueError):
     """The upload is not exactly one notebook; the message tells the student what to upload."""
 
 
-def find_notebook(folder, lab):
+def find_notebook(folder: str | os.PathLike[str], lab: str) -> Path:
     """The one notebook uploaded to ``folder`` (searched recursively, as an upload may hold folders).
 
     Raises
@@ -68,7 +72,7 @@ def find_notebook(folder, lab):
     raise UploadError(f"{len(notebooks)} notebooks were uploaded ({names}); {wanted}")
 
 
-def student_id(metadata_path):
+def student_id(metadata_path: str | os.PathLike[str]) -> str:
     """The submitter's e-mail from Gradescope's ``submission_metadata.json`` (it chooses the seed, as the student
     id does in ``dlcv grade``), or ``"submission"`` when it cannot be read."""
     try:
@@ -78,7 +82,7 @@ def student_id(metadata_path):
         return "submission"
 
 
-def probe_namespaces():
+def probe_namespaces() -> dict[str, Any]:
     """Whether the sandbox can enter its namespaces here.
 
     Returns
@@ -104,7 +108,8 @@ def probe_namespaces():
                     "the hidden tests (setup.sh made them readable by root only)"}
 
 
-def grade_upload(root, lab, limits=Limits(), probe=probe_namespaces):
+def grade_upload(root: str | os.PathLike[str], lab: str, limits: Limits = Limits(),
+                 probe: Callable[[], dict[str, Any]] = probe_namespaces) -> dict[str, Any]:
     """Gradescope's results for the upload in ``root/submission``.
 
     Parameters
@@ -139,7 +144,7 @@ def grade_upload(root, lab, limits=Limits(), probe=probe_namespaces):
     return to_gradescope(results, extra, execution_time=time.monotonic() - started)
 
 
-def write_results(results, path):
+def write_results(results: dict[str, Any], path: Path) -> None:
     """Write ``results`` to ``path`` atomically (a reader never sees half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -147,7 +152,7 @@ def write_results(results, path):
     os.replace(partial, path)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_autograder", description=__doc__.splitlines()[0])
     parser.add_argument("--lab", required=True, help="the lab id this autograder grades")
     args = parser.parse_args(argv)
@@ -157,7 +162,8 @@ def main(argv=None):
     extra = results["extra_data"]
     # stdout is the staff's log on Gradescope (stdout_visibility: hidden)
     print(f"{args.lab}: {results['score']:g} / {extra.get('max_score', 0):g} points"
-          f" ({extra.get('graded_file') or 'no notebook graded'}; sandbox namespaces: {extra['sandbox']['namespaces']})")
+          f" ({extra.get('graded_file') or 'no notebook graded'};"
+          f" sandbox namespaces: {extra['sandbox']['namespaces']})")
     if not extra.get("gradable", True):
         print(f"not gradable: {extra.get('reason')}")
     return 0

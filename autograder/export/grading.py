@@ -1,14 +1,19 @@
 """Grade one notebook with dlcv's sandboxed grader, for the exporters' grading hooks (nbgrader, otter, Gradescope)."""
 
+from __future__ import annotations
+
+import os
 import tempfile
 from pathlib import Path
 
 from ..grade.batch import grade_batch
+from ..grade.results import Results
 from ..grade.submissions import Submission, safe_id
 from ..sandbox import Limits
 
 
-def grade_notebook(path, lab, student="submission", seed=None, limits=Limits(), namespaces=True):
+def grade_notebook(path: str | os.PathLike[str], lab: str, student: str = "submission", seed: int | None = None,
+                   limits: Limits = Limits(), namespaces: bool = True) -> Results:
     """The results of one notebook, graded as ``dlcv grade`` grades it.
 
     Parameters

@@ -14,16 +14,24 @@ does not execute the notebook: :class:`autograder.export.nbgrader_grade.DlcvGrad
 each exercise's score and feedback into its test cell.
 """
 
+from __future__ import annotations
+
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import nbformat
 
 from ..build.notebook import YOUR_ANSWER, build_notebooks, dumps, exercise_points
-from ..course import get_lab, labkit_files
-from ..course import lab_ids as all_lab_ids
 from ..build.regions import BEGIN, END
-from ..grade.report import atomic_write
+from ..course import all_lab_ids as all_lab_ids
+from ..course import get_lab, labkit_files
+from ..grade.result_files import atomic_write
 from . import ExportError
 from .built import require_current_labs
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 CONFIG_NAME = "nbgrader_config.py"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"  # what regions.stub_code writes, line by line
@@ -67,7 +75,7 @@ c.Autograde.autograde_preprocessors = steps
 '''
 
 
-def exercise_test_cells(nb):
+def exercise_test_cells(nb: nbformat.NotebookNode) -> dict[str, str]:
     """Grade id -> exercise of each autograded test cell of a lab notebook (its ``check`` cells).
 
     Parameters
@@ -83,7 +91,7 @@ def exercise_test_cells(nb):
             if cell.metadata.get("nbgrader", {}).get("grade") and "check" in cell.metadata.get("dlcv", {})}
 
 
-def source_notebook(project, lab_id):
+def source_notebook(project: Project, lab_id: str) -> nbformat.NotebookNode:
     """The nbgrader source notebook of a lab: the build's, solutions between markers, test cells worth points.
 
     Parameters
@@ -116,7 +124,7 @@ def source_notebook(project, lab_id):
     return nb
 
 
-def _check_out_dir(out_dir):
+def _require_empty_or_own_out_dir(out_dir: Path) -> None:
     """Raise ExportError unless ``out_dir`` is missing, empty, or a course written by this exporter before."""
     if not out_dir.is_dir() or not any(out_dir.iterdir()):
         return
@@ -126,13 +134,13 @@ def _check_out_dir(out_dir):
                           "or empty folder (exporting into an existing dlcv course updates its labs' source folders)")
 
 
-def _check_lab_ids(project, lab_ids):
+def _require_known_lab_ids(project: Project, lab_ids: list[str]) -> None:
     unknown = [lab for lab in lab_ids if lab not in all_lab_ids()]
     if unknown:
         raise ExportError(f"no lab {', '.join(unknown)}; the labs are: {', '.join(all_lab_ids())}")
 
 
-def export(project, out_dir, lab_ids):
+def export(project: Project, out_dir: Path, lab_ids: list[str]) -> list[Path]:
     """Write the nbgrader course of ``lab_ids`` into ``out_dir``.
 
     Everything is made in memory first: a lab that cannot be exported leaves ``out_dir`` as it was. The same
@@ -160,8 +168,8 @@ def export(project, out_dir, lab_ids):
         lab cannot become an nbgrader assignment.
     """
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir)
-    _check_lab_ids(project, lab_ids)
+    _require_empty_or_own_out_dir(out_dir)
+    _require_known_lab_ids(project, lab_ids)
     require_current_labs(project, lab_ids)
     labkit = {relative: path.read_bytes() for relative, path in labkit_files(project).items()}
     files = {} if (out_dir / CONFIG_NAME).exists() else {out_dir / CONFIG_NAME: _CONFIG}

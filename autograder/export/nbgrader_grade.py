@@ -12,30 +12,34 @@ Which cell grades which exercise comes from the course's source notebook (the in
 submission's metadata, so a student who relabels or edits cells gains nothing.
 """
 
+from __future__ import annotations
+
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer
 
-from ..grade import results as schema
-from ..grade.report import exercise_feedback
 from ..course import gradable_lab_ids
+from ..grade import results as schema
+from ..grade.feedback_text import exercise_feedback
+from ..grade.results import Results
 from ..sandbox import Limits
 from .grading import grade_notebook
 from .nbgrader import exercise_test_cells
 
 
-def score_text(score):
+def score_text(score: float) -> str:
     """``score`` as nbgrader's partial credit reads it back exactly (``"4"``, ``"2.5"``, ``"0.3333333333333333"``)."""
     short = f"{score:g}"
     return short if float(short) == score else repr(float(score))
 
 
-def feedback_lines(results, exercise):
+def feedback_lines(results: Results, exercise: str) -> list[str]:
     """dlcv's feedback on ``exercise``, the lines the student's ``feedback.md`` has, as plain text."""
     if not schema.is_gradable(results):
         return [f"{exercise}: 0 points: this submission could not be graded: {schema.reason(results)}"]
@@ -47,7 +51,7 @@ def feedback_lines(results, exercise):
     return lines
 
 
-def graded_outputs(results, exercise):
+def graded_outputs(results: Results, exercise: str) -> list[nbformat.NotebookNode]:
     """The outputs of the test cell of ``exercise``: dlcv's feedback, then the score as nbgrader's partial credit."""
     score = schema.exercises(results).get(exercise, {}).get("score", 0) if schema.is_gradable(results) else 0
     return [nbformat.v4.new_output("stream", name="stdout", text="\n".join(feedback_lines(results, exercise)) + "\n"),
@@ -69,7 +73,8 @@ class DlcvGrade(NbGraderPreprocessor):
     submission_seconds = Float(Limits.submission_seconds,
                                help="Wall seconds of a whole submission").tag(config=True)
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: nbformat.NotebookNode, resources: dict[str, Any]
+                   ) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
         """Grade ``nb`` and fill in its test cells; ``resources["nbgrader"]`` names the assignment and student."""
         lab, student = resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]
         if lab not in gradable_lab_ids():
@@ -81,7 +86,7 @@ class DlcvGrade(NbGraderPreprocessor):
             exercise = tests.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
             if exercise is None or not cell.metadata["nbgrader"].get("grade") or cell.cell_type != "code":
                 continue
-            self._check_points(lab, exercise, cell.metadata["nbgrader"]["points"], results)
+            self._require_points_match(lab, exercise, cell.metadata["nbgrader"]["points"], results)
             cell.outputs = graded_outputs(results, exercise)
             cell.execution_count = None
         self.log.info("dlcv graded %s of %s: %g / %g points", lab, student, schema.score(results),
@@ -89,7 +94,7 @@ class DlcvGrade(NbGraderPreprocessor):
         return nb, resources
 
     @staticmethod
-    def _check_points(lab, exercise, points, results):
+    def _require_points_match(lab: str, exercise: str, points: float, results: Results) -> None:
         """Raise ValueError unless the course's test cell of ``exercise`` is worth what dlcv's hidden spec says."""
         if not schema.exercises(results):
             return  # an internal error before the spec loaded: nothing to compare with, every test cell gets 0
@@ -100,13 +105,13 @@ class DlcvGrade(NbGraderPreprocessor):
                              f"hidden spec {worth}; export the course again (`dlcv export nbgrader`) and rerun "
                              "`nbgrader generate_assignment` before autograding")
 
-    def _trusted_test_cells(self, lab, notebook):
+    def _trusted_test_cells(self, lab: str, notebook: str) -> dict[str, str]:
         """Grade id -> exercise of the test cells of the course's source notebook."""
         coursedir = CourseDirectory(config=self.config)
         path = Path(coursedir.format_path(coursedir.source_directory, ".", lab)) / f"{notebook}.ipynb"
         return exercise_test_cells(nbformat.read(path, as_version=4))
 
-    def _grade(self, nb, lab, student):
+    def _grade(self, nb: nbformat.NotebookNode, lab: str, student: str) -> Results:
         limits = Limits(test_seconds=self.test_seconds, submission_seconds=self.submission_seconds)
         with tempfile.TemporaryDirectory(prefix="dlcv-nbgrader-") as folder:
             path = os.path.join(folder, f"{lab}.ipynb")

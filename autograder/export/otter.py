@@ -16,10 +16,14 @@ the zip's ``otter_config.json``: at grading time it grades the submission with d
 gives otter the scores and messages, so otter itself runs none of the student's code.
 """
 
+from __future__ import annotations
+
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import yaml
@@ -28,6 +32,10 @@ from ..build import regions
 from ..build.notebook import TemplateError, build_notebooks, dumps
 from ..course import get_lab, labkit_files, source_bundle
 from . import ExportError
+
+if TYPE_CHECKING:
+    from ..build.notebook import LabNotebooks
+    from ..project import Project
 
 PLUGIN = "autograder.export.otter_plugin.DlcvGrader"
 SOURCE_COPY = "dlcv-labs"
@@ -38,7 +46,7 @@ PYTHON_VERSION = "3.11"  # the course environment's (environment.yml)
 _OTTER_DIRECTIVE = re.compile(r"#\s?SOLUTION|#\s*(?:BEGIN|END)\s+(?:SOLUTION|PROMPT|IGNORE)|#\s*(?:SEED|IGNORE)\s*$")
 
 
-def export(project, out_dir, lab_ids):
+def export(project: Project, out_dir: Path, lab_ids: list[str]) -> list[Path]:
     """Write the otter-assign folder of each lab.
 
     Parameters
@@ -59,13 +67,13 @@ def export(project, out_dir, lab_ids):
         When a lab has no hidden spec or its sources cannot be turned into otter's format; nothing of that lab
         is written.
     """
-    written = []
+    written: list[Path] = []
     for lab in lab_ids:
         written += export_lab(project, Path(out_dir), lab)
     return written
 
 
-def export_lab(project, out_dir, lab):
+def export_lab(project: Project, out_dir: Path, lab: str) -> list[Path]:
     """Write ``out_dir/<lab>/`` (see the module docstring) and return its main paths."""
     if not get_lab(lab).gradable:
         raise ExportError(f"{lab}: no hidden spec in autograder/hidden/, so nothing would grade it")
@@ -96,7 +104,7 @@ def export_lab(project, out_dir, lab):
 # ---------------------------------------------------------------------------------------------- the notebook
 
 
-def assignment_config(lab):
+def assignment_config(lab: str) -> dict[str, Any]:
     """The assignment config of ``lab`` (the first cell's YAML), as a dict."""
     return {
         "name": lab,  # otter run rejects a notebook made for another assignment
@@ -113,13 +121,13 @@ def assignment_config(lab):
     }
 
 
-def requirements_text(autograder_dir="/autograder"):
+def requirements_text(autograder_dir: str = "/autograder") -> str:
     """The autograder's extra pip requirements: the source copy of dlcv shipped in the zip (``files/``)."""
     return (f"# dlcv-labs, which the otter plugin grades with: a source copy shipped inside this autograder zip\n"
             f"{autograder_dir}/source/files/{SOURCE_COPY}\n")
 
 
-def master_notebook(notebooks, project):
+def master_notebook(notebooks: LabNotebooks, project: Project) -> nbformat.NotebookNode:
     """The otter-assign master notebook of one lab.
 
     Parameters
@@ -153,7 +161,8 @@ def master_notebook(notebooks, project):
     return nb
 
 
-def exercise_question(cell, heading, points, reference):
+def exercise_question(cell: nbformat.NotebookNode, heading: nbformat.NotebookNode | None, points: float,
+                      reference: tuple[str, str]) -> list[nbformat.NotebookNode]:
     """The cells of one autograded question: its heading, the solution in otter's markers, its public test."""
     name = _dlcv(cell)["exercise"]
     solution = _copy(cell)
@@ -173,7 +182,7 @@ def exercise_question(cell, heading, points, reference):
     ]
 
 
-def answer_question(cell):
+def answer_question(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     """A free-text answer as a manual question: the model answer is its solution (otter gives students a
     response cell in its place)."""
     name = _dlcv(cell)["answer"]
@@ -187,7 +196,7 @@ def answer_question(cell):
     ]
 
 
-def otter_solution_source(cell, reference):
+def otter_solution_source(cell: nbformat.NotebookNode, reference: tuple[str, str]) -> str:
     """The exercise cell's code with each solution region between otter's markers.
 
     A region becomes ``# BEGIN SOLUTION NO PROMPT`` / the solution / ``# END SOLUTION``, followed by dlcv's stub
@@ -211,21 +220,22 @@ def otter_solution_source(cell, reference):
     return "\n\n\n".join(regions.rewrite_regions(code, _otter_region, where) for code in marked) + extra
 
 
-def _otter_region(indent, lines):
+def _otter_region(indent: str, lines: list[str]) -> list[str]:
     return [f"{indent}# BEGIN SOLUTION NO PROMPT", *lines, f"{indent}# END SOLUTION",
             f'{indent}""" # BEGIN PROMPT', f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()",
             f'{indent}""" # END PROMPT']
 
 
-def public_test_source(exercise, functions):
+def public_test_source(exercise: str, functions: Sequence[str]) -> str:
     """An exception-based otter test: every function of ``exercise`` is defined and passes its labkit
     self-checks. The check raises (instead of only showing its report) also in a notebook kernel, where
     ``grader.check`` runs it, so otter counts a failure and shows the self-check's message."""
     from labkit.selfcheck import registered_checks
 
     checked = [f for f in functions if f in registered_checks()]
+    verb, their = ("is", "its") if len(functions) == 1 else ("are", "their")
     return f'''def test_{exercise}(env):
-    """{_names(functions)} {"is" if len(functions) == 1 else "are"} defined and pass {"its" if len(functions) == 1 else "their"} public self-checks (the grade comes from hidden tests)."""
+    """{_names(functions)} {verb} defined and pass {their} public self-checks (the grade comes from hidden tests)."""
     import os
 
     from labkit import check
@@ -247,34 +257,35 @@ def public_test_source(exercise, functions):
 test_{exercise}(globals())'''
 
 
-def _names(functions):
+def _names(functions: Sequence[str]) -> str:
     quoted = [f"`{f}`" for f in functions]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def _refuse_otter_directives(cell, lab):
+def _refuse_otter_directives(cell: nbformat.NotebookNode, lab: str) -> None:
     """Raise when a line of ``cell`` would be taken by otter assign for one of its markers."""
     if cell.cell_type != "code":
         return
     for line in cell.source.splitlines():
         if _OTTER_DIRECTIVE.search(line):
-            raise ExportError(f"{lab}, cell {cell.id}: otter assign would treat this line as its marker: {line.strip()!r}")
+            raise ExportError(f"{lab}, cell {cell.id}: otter assign would treat this line as its marker: "
+                              f"{line.strip()!r}")
 
 
-def _reference_source(notebooks, project):
+def _reference_source(notebooks: LabNotebooks, project: Project) -> tuple[str, str]:
     path = get_lab(notebooks.lab_id).reference_path(project)
     return path.read_text(encoding="utf-8"), str(path.relative_to(project.root))
 
 
-def _number(value):
+def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _dlcv(cell):
+def _dlcv(cell: nbformat.NotebookNode) -> dict[str, Any]:
     return cell.metadata.get("dlcv", {})
 
 
-def _copy(cell):
+def _copy(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of a generated cell for the master notebook: dlcv's metadata, not nbgrader's."""
     new = nbformat.from_dict({k: v for k, v in cell.items() if k not in ("outputs", "execution_count")})
     new.metadata = {"dlcv": dict(_dlcv(cell))} if _dlcv(cell) else {}
@@ -283,27 +294,27 @@ def _copy(cell):
     return new
 
 
-def _raw(cell_id, source):
+def _raw(cell_id: str, source: str) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_raw_cell(source.rstrip("\n"))
     cell.id = cell_id
     return cell
 
 
-def _yaml(value):
+def _yaml(value: object) -> str:
     return yaml.safe_dump(value, sort_keys=False, default_flow_style=False)
 
 
 # ---------------------------------------------------------------------------------------------- the sources
 
 
-def copy_sources(project, target, lab):
+def copy_sources(project: Project, target: Path, lab: str) -> None:
     """Copy what ``pip install`` needs to install a grader of ``lab`` (:func:`autograder.course.source_bundle`:
     the packages, the reference modules and ``lab``'s hidden spec only) from ``project`` to ``target``."""
     target.mkdir(parents=True)
     _copy_files(project.root, {relative: relative for relative in source_bundle(project, [lab])}, target)
 
 
-def _copy_files(root, files, target):
+def _copy_files(root: Path, files: Mapping[Path, Path], target: Path) -> None:
     """Copy ``root / source`` to ``target / destination`` for each ``destination: source`` of ``files``."""
     for destination, source in files.items():
         (target / destination).parent.mkdir(parents=True, exist_ok=True)

@@ -18,14 +18,21 @@ default: dlcv's fixed seed of the student and lab, the student being the first G
 submitted file's name) and ``namespaces`` (default true; as ``dlcv grade --no-namespaces`` when false).
 """
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 from otter.plugins import AbstractOtterPlugin
 from otter.test_files import ExceptionTestFile, TestCase, TestCaseResult
 
 from ..grade import results as schema
+from ..grade.results import Results
 from .grading import grade_notebook
+
+if TYPE_CHECKING:
+    from otter.test_files import GradingResults
 
 PLUGIN_NAME = f"{__name__}.DlcvGrader"
 
@@ -33,9 +40,9 @@ PLUGIN_NAME = f"{__name__}.DlcvGrader"
 class DlcvGrader(AbstractOtterPlugin):
     """Grade with dlcv instead of in otter's kernel (see the module docstring)."""
 
-    dlcv_results = None
+    dlcv_results: Results | None = None
 
-    def before_execution(self, submission):
+    def before_execution(self, submission: nbformat.NotebookNode | str) -> nbformat.NotebookNode | str:
         """Grade the submission with dlcv; return what otter may execute in its place: nothing of the student's.
 
         Parameters
@@ -53,14 +60,14 @@ class DlcvGrader(AbstractOtterPlugin):
             seed=self.plugin_config.get("seed"), namespaces=self.plugin_config.get("namespaces", True))
         return "" if isinstance(submission, str) else nothing_to_run()
 
-    def after_grading(self, results):
+    def after_grading(self, results: GradingResults) -> None:
         """Put dlcv's results in otter's (an ``otter.test_files.GradingResults``), question by question."""
         if self.dlcv_results is None:
             raise RuntimeError("dlcv did not grade this submission (before_execution did not run)")
         apply_dlcv_results(results, self.dlcv_results)
         results.set_plugin_data(PLUGIN_NAME, self.dlcv_results)
 
-    def generate_report(self):
+    def generate_report(self) -> str:
         """One line for otter's plugin report: dlcv's score and the seed that replays it."""
         if self.dlcv_results is None:
             return "dlcv did not grade this submission"
@@ -68,7 +75,7 @@ class DlcvGrader(AbstractOtterPlugin):
         line = f"dlcv: {schema.score(dlcv):g} / {schema.max_score(dlcv):g} points (seed {dlcv.get('seed')})"
         return line if schema.is_gradable(dlcv) else f"{line}; not gradable: {schema.reason(dlcv)}"
 
-    def lab(self, submission):
+    def lab(self, submission: nbformat.NotebookNode | str) -> str:
         """The lab id: the plugin config's, else the notebook's own metadata."""
         lab = self.plugin_config.get("lab")
         if lab is None and not isinstance(submission, str):
@@ -77,7 +84,7 @@ class DlcvGrader(AbstractOtterPlugin):
             raise ValueError(f"{PLUGIN_NAME}: no lab id in the plugin config (\"lab\") or the notebook's metadata")
         return lab
 
-    def student(self):
+    def student(self) -> str:
         """Who submitted: the first Gradescope user's email, else the submitted file's name (it picks the seed)."""
         users = (self.submission_metadata or {}).get("users") or []
         if users and isinstance(users[0], dict) and users[0].get("email"):
@@ -85,7 +92,7 @@ class DlcvGrader(AbstractOtterPlugin):
         return Path(self.submission_path).stem
 
 
-def nothing_to_run():
+def nothing_to_run() -> nbformat.NotebookNode:
     """A notebook with no cell, for otter's kernel (otter still adds its own set-up and test cells)."""
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -93,7 +100,7 @@ def nothing_to_run():
     return nb
 
 
-def apply_dlcv_results(results, dlcv):
+def apply_dlcv_results(results: GradingResults, dlcv: Results) -> None:
     """Make otter's ``results`` say what dlcv's results say.
 
     Each exercise becomes one question (otter's test file of that name when there is one) whose test cases are
@@ -110,8 +117,8 @@ def apply_dlcv_results(results, dlcv):
     questions = {}
     for exercise, total in schema.exercises(dlcv).items():
         tests = schema.tests_of(dlcv, exercise)
-        cases = [TestCase(name=_case_name(t["name"], exercise), body=None, hidden=False, points=t["max_score"], success_message=None,
-                          failure_message=None) for t in tests]
+        cases = [TestCase(name=_case_name(t["name"], exercise), body=None, hidden=False, points=t["max_score"],
+                          success_message=None, failure_message=None) for t in tests]
         question = results.results.get(exercise) or ExceptionTestFile(exercise, "", [], all_or_nothing=False)
         question.test_cases = cases
         question.test_case_results = [TestCaseResult(test_case=case, message=test["output"],
@@ -124,6 +131,6 @@ def apply_dlcv_results(results, dlcv):
     results.set_output(dlcv.get("output", ""))
 
 
-def _case_name(name, exercise):
+def _case_name(name: str, exercise: str) -> str:
     """A dlcv test's name inside its question: without the ``"<exercise>: "`` that the question's name says."""
     return name[len(exercise) + 2:] if name.startswith(f"{exercise}: ") else name

@@ -4,6 +4,8 @@ An autograder built elsewhere (Gradescope's image) installs the same versions th
 its scores are the scores ``dlcv grade`` gives here.
 """
 
+from __future__ import annotations
+
 from importlib import metadata
 
 from packaging.requirements import Requirement
@@ -12,7 +14,7 @@ from packaging.utils import canonicalize_name
 DISTRIBUTION = "dlcv-labs"
 
 
-def runtime_closure(distribution=DISTRIBUTION):
+def runtime_closure(distribution: str = DISTRIBUTION) -> dict[str, str]:
     """Name -> installed version of every distribution ``distribution`` needs at run time (no extras), itself
     excluded, following requirements whose markers hold here.
 
@@ -21,7 +23,8 @@ def runtime_closure(distribution=DISTRIBUTION):
     metadata.PackageNotFoundError
         When ``distribution`` is not installed.
     """
-    found, todo = {}, [Requirement(distribution)]
+    found: dict[str, str] = {}
+    todo = [Requirement(distribution)]
     while todo:
         requirement = todo.pop()
         name = canonicalize_name(requirement.name)
@@ -42,7 +45,7 @@ def runtime_closure(distribution=DISTRIBUTION):
     return dict(sorted(found.items()))
 
 
-def constraints_text(distribution=DISTRIBUTION):
+def constraints_text(distribution: str = DISTRIBUTION) -> str:
     """A pip constraints file (``name==version`` lines) of :func:`runtime_closure`."""
     lines = [f"{name}=={version}" for name, version in runtime_closure(distribution).items()]
     return "\n".join(["# exact versions of dlcv's runtime dependencies where the autograder was exported",

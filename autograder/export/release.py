@@ -8,23 +8,28 @@
     requirements.txt                 pip: what the notebooks and check_labs.py import, with pyproject's bounds
     environment.yml                  conda: the same packages
     README.md                        how to install, open the labs, run the self-checks, and submit
-    .github/workflows/selfcheck.yml  templates/github/student.yml: CI runs check_labs.py on every push
+    .github/workflows/selfcheck.yml  workflows/student.yml: CI runs check_labs.py on every push
 
 Files already in ``DIR`` that the release would not write are an error (a release is never mixed with other
 material); rerunning over an earlier release of the same labs replaces it.
 """
 
+from __future__ import annotations
+
 import re
 import shutil
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from ..course import labkit_files
-from . import ExportError
-from . import check_labs
+from . import ExportError, check_labs
 from .built import require_current_labs
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 # What the student notebooks, labkit and check_labs.py import (jupyterlab to open the notebooks, ipykernel to run
 # them, ipywidgets for tqdm's progress bars), named as in pyproject.toml, whose bounds they keep.
@@ -78,16 +83,17 @@ grade comes from hidden tests on other, random inputs: passing the self-checks i
 """
 
 
-def _dependency_bounds(project):
+def _dependency_bounds(project: Project) -> dict[str, str]:
     """Distribution name -> requirement string from pyproject.toml's dependencies and extras."""
     config = tomllib.loads((project.root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     requirements = list(config["dependencies"])
     for extra in config.get("optional-dependencies", {}).values():
         requirements += extra
-    return {re.match(r"[A-Za-z0-9_.-]+", r)[0].lower(): r for r in requirements}
+    # every requirement of pyproject.toml starts with its name (pip would not install it otherwise)
+    return {re.match(r"[A-Za-z0-9_.-]+", r)[0].lower(): r for r in requirements}  # type: ignore[index]
 
 
-def requirements_txt(project):
+def requirements_txt(project: Project) -> str:
     """The student requirements.txt: :data:`STUDENT_PACKAGES` with the bounds pyproject.toml gives them."""
     bounds = _dependency_bounds(project)
     missing = [name for name in STUDENT_PACKAGES if name not in bounds]
@@ -96,14 +102,14 @@ def requirements_txt(project):
     return "".join(f"{bounds[name]}\n" for name in STUDENT_PACKAGES)
 
 
-def environment_yml(project):
+def environment_yml(project: Project) -> str:
     """The student conda environment: the same packages from conda-forge."""
     lines = "".join(f"  - {line}" for line in requirements_txt(project).splitlines(keepends=True))
     return ("# conda env create -f environment.yml && conda activate dlcv-student\n"
             "name: dlcv-student\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.11\n" + lines)
 
 
-def readme(project, lab_ids):
+def readme(project: Project, lab_ids: list[str]) -> str:
     """The student README: the labs released, how to install, work, self-check and submit."""
     titles = []
     for lab in lab_ids:
@@ -112,7 +118,7 @@ def readme(project, lab_ids):
     return README.format(course="Deep Learning for Computer Vision — labs", labs="\n".join(titles))
 
 
-def release_files(project, lab_ids):
+def release_files(project: Project, lab_ids: list[str]) -> dict[Path, bytes]:
     """Release path -> bytes of everything students get."""
     files = {Path(f"{lab}.ipynb"): (project.labs / f"{lab}.ipynb").read_bytes() for lab in lab_ids}
     files |= {Path("labkit") / relative: path.read_bytes() for relative, path in labkit_files(project).items()}
@@ -120,14 +126,14 @@ def release_files(project, lab_ids):
     files[Path("requirements.txt")] = requirements_txt(project).encode()
     files[Path("environment.yml")] = environment_yml(project).encode()
     files[Path("README.md")] = readme(project, lab_ids).encode()
-    workflow = project.root / "templates" / "github" / "student.yml"
+    workflow = project.root / "workflows" / "student.yml"
     if not workflow.is_file():
-        raise ExportError(f"{workflow} is missing: the student CI workflow template")
+        raise ExportError(f"{workflow} is missing: the student CI workflow")
     files[WORKFLOW] = workflow.read_bytes()
     return files
 
 
-def export(project, out, lab_ids):
+def export(project: Project, out: Path, lab_ids: list[str]) -> list[Path]:
     """Write the student release of ``lab_ids`` to ``out``.
 
     Parameters
@@ -168,7 +174,8 @@ def export(project, out, lab_ids):
     return written
 
 
-def _from_a_release(relative):
+def _from_a_release(relative: Path) -> bool:
     """Whether ``relative`` is a path an earlier release may have written."""
-    return (relative.parts[0] == "labkit" or relative == WORKFLOW or re.fullmatch(r"\d\d_\w+\.ipynb", str(relative))
+    return (relative.parts[0] == "labkit" or relative == WORKFLOW
+            or re.fullmatch(r"\d\d_\w+\.ipynb", str(relative)) is not None
             or str(relative) in ("check_labs.py", "requirements.txt", "environment.yml", "README.md"))

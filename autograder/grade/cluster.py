@@ -4,24 +4,9 @@
 thread pool. For each :class:`~autograder.grade.batch.GradingTask` the executor sends one Dask task holding the
 submission's **bytes** (a worker may be another machine, which cannot read the client's paths) and plain data only
 (builtins: a worker whose code differs can still unpickle it, and refuse it). The worker runs
-:func:`grade_on_worker`, which grades in the same sandbox as local grading and returns the results; the client
-writes each ``results.json`` as it arrives, so resume, ``--force``, ``--seed`` and the gradebook work as locally.
-
-On the worker (:func:`grade_on_worker`)
----------------------------------------
-- **The course digest first** (:func:`autograder.grade.digest.course_digest`): a worker whose installed hidden
-  specs, reference module, labkit or grader differ from the client's refuses the task; the client reports the
-  submission not gradable with that message instead of a grade from a stale spec.
-- **A private copy of the submission**: the bytes go to ``<private root>/<task folder>/<original file name>``.
-  The private root is one ``mkdtemp`` folder (mode 0700) per worker process, removed at exit; each task folder is
-  removed when its task ends. The sandbox's hidden paths are computed *on the worker*: the worker's own
-  installation (its repository or packages, via :func:`~autograder.sandbox.paths_to_hide`) and the private root,
-  plus the client's list (the client's repository, output folder and submission folders: they matter when a
-  worker shares the client's machine, as with ``local:N``; paths that do not exist on a worker are skipped by the
-  lock-down). With namespaces (as root) the machine's ``/tmp`` is replaced by a private tmpfs as well, so no
-  sandbox sees another task's copy; without them nothing is hidden, as locally, and ``results.json`` says so.
-- **Idempotent**: the results are a pure function of the task's data (the seed travels with it); the worker
-  writes nothing shared, so a task that Dask runs again after a worker was lost gives the same results.
+:func:`~autograder.grade.cluster_worker.grade_on_worker` (what it checks and where it copies the submission: read
+its module), which grades in the same sandbox as local grading and returns the results; the client writes each
+``results.json`` as it arrives, so resume, ``--force``, ``--seed`` and the gradebook work as locally.
 
 On the client (:class:`ClusterExecutor`)
 ----------------------------------------
@@ -36,27 +21,32 @@ On the client (:class:`ClusterExecutor`)
   rerun resumes; no submission is marked not gradable for the cluster's fault.
 """
 
-import atexit
+from __future__ import annotations
+
 import collections
 import re
-import shutil
-import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..course import gradable_lab_ids, load_spec
-from ..sandbox import Limits, paths_to_expose, paths_to_hide
 from .batch import GradingTask, run_task
-from .digest import course_digest, short
-from .extract import MAX_NOTEBOOK_BYTES, NotGradable, check_size
-from .results import not_gradable_results
+from .cluster_worker import grade_on_worker
+from .digest import course_digest
+from .extract import MAX_NOTEBOOK_BYTES, NotGradable, require_notebook_size
+from .results import Results, not_gradable_results
 from .runner import grade_submission, unreadable_reason
-from .submissions import Submission
+
+if TYPE_CHECKING:
+    from dask.typing import Key
+    from distributed import Client
+    from distributed import Future as DaskFuture
 
 CONNECT_SECONDS = 5.0    # how long to try reaching a scheduler before giving up
 MARGIN_SECONDS = 60.0    # added to limits.submission_seconds for a task's deadline (sandbox start-up, transfer)
@@ -78,11 +68,11 @@ class Scheduler:
     address: str | None = None
     local_workers: int = 0
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.address or f"local:{self.local_workers}"
 
 
-def parse_scheduler(text):
+def parse_scheduler(text: str) -> Scheduler:
     """The :class:`Scheduler` that ``--scheduler`` names.
 
     Parameters
@@ -105,7 +95,7 @@ def parse_scheduler(text):
 
 
 @contextmanager
-def cluster_executor(scheduler, margin_seconds=MARGIN_SECONDS):
+def cluster_executor(scheduler: Scheduler | str, margin_seconds: float = MARGIN_SECONDS) -> Iterator[ClusterExecutor]:
     """Connect to (or start) the cluster ``scheduler`` names and yield a :class:`ClusterExecutor` on it.
 
     Parameters
@@ -149,101 +139,25 @@ def cluster_executor(scheduler, margin_seconds=MARGIN_SECONDS):
             cluster.close()
 
 
-# ---------------------------------------------------------------------------------------------- the worker side
-
-
-_PRIVATE = {"root": None}
-_PRIVATE_LOCK = threading.Lock()
-
-
-def _private_root():
-    """This process's private folder for submission copies (mode 0700), made on first use, removed at exit."""
-    with _PRIVATE_LOCK:
-        if _PRIVATE["root"] is None:
-            root = Path(tempfile.mkdtemp(prefix="dlcv-cluster-")).resolve()
-            atexit.register(shutil.rmtree, root, ignore_errors=True)
-            _PRIVATE["root"] = root
-        return _PRIVATE["root"]
-
-
-def _mismatch(client_digest):
-    """The refusal of a worker whose course differs from the client's (None when they agree)."""
-    mine = course_digest()
-    if client_digest == mine:
-        return None
-    where = ""
-    try:
-        from distributed import get_worker
-
-        where = f" at {get_worker().address}"
-    except (ImportError, ValueError):
-        pass
-    return (f"this worker's course differs from the client's: reinstall the same commit on the workers "
-            f"(client {short(client_digest)}, worker {short(mine)}{where})")
-
-
-def _report_start(topic):
-    """Tell the client this task has started (its deadline runs from now); nothing outside a Dask worker."""
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-    except (ImportError, ValueError):
-        return
-    worker.log_event(topic, {"key": str(worker.get_current_task())})
-
-
-def grade_on_worker(task):
-    """Grade one submission sent by :class:`ClusterExecutor`, on a cluster worker.
-
-    Parameters
-    ----------
-    task : dict
-        Plain data: ``digest`` (str), ``topic`` (str), ``student`` (str), ``lab`` (str), ``name`` (the file's
-        name, str), ``data`` (bytes), ``limits`` (dict of :class:`~autograder.sandbox.Limits` fields), ``seed``
-        (int, decided by the client: :meth:`GradingTask.make`), ``namespaces`` (bool), ``hide`` (list of str, the client's hidden paths).
-
-    Returns
-    -------
-    dict
-        ``{"results": results dict}``, or ``{"refused": reason}`` when this worker's course differs.
-    """
-    refusal = _mismatch(task["digest"])
-    if refusal:
-        return {"refused": refusal}
-    _report_start(task["topic"])
-    root = _private_root()
-    folder = Path(tempfile.mkdtemp(dir=root))
-    try:
-        name = Path(task["name"]).name or "submission.ipynb"
-        path = folder / name
-        path.write_bytes(task["data"])
-        hide = tuple(sorted(set(task["hide"]) | set(paths_to_hide(root, []))))
-        grading = GradingTask.make(Submission(path, task["student"], task["lab"]), hide, paths_to_expose(),
-                                   Limits(**task["limits"]), task["seed"], task["namespaces"])
-        return {"results": run_task(grading)}
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 # ---------------------------------------------------------------------------------------------- the client side
 
 
-def _not_gradable(task, reason):
+def _not_gradable(task: GradingTask, reason: str) -> Results:
     """Not-gradable results for ``task``, with its lab's tests listed, as local grading writes them."""
     sub = task.submission
     spec = load_spec(sub.lab) if sub.lab in gradable_lab_ids() else None
     return not_gradable_results(sub, reason, spec, seed=task.seed)
 
 
-def _answer_on_client(task):
+def _answer_on_client(task: GradingTask) -> tuple[bytes, None] | tuple[None, Results]:
     """``(data, None)`` to send, or ``(None, results)`` for a file that never reaches a sandbox: an unknown lab,
     an unreadable file, one that is empty or over the size limit (the same results as local grading)."""
     sub = task.submission
     if sub.lab is None or sub.lab not in gradable_lab_ids():
-        return None, grade_submission(sub, None, task.limits, task.seed, task.namespaces)  # returns at the lab check
+        return None, grade_submission(sub, None, task.limits, task.seed,  # type: ignore[arg-type]  # no sandbox:
+                                      task.namespaces)  # it returns at the lab check
     try:
-        check_size(Path(sub.path).stat().st_size, MAX_NOTEBOOK_BYTES)
+        require_notebook_size(Path(sub.path).stat().st_size, MAX_NOTEBOOK_BYTES)
         return Path(sub.path).read_bytes(), None
     except NotGradable as error:
         return None, _not_gradable(task, str(error))
@@ -254,10 +168,10 @@ def _answer_on_client(task):
 @dataclass
 class _Pending:
     task: GradingTask
-    result: Future
+    result: Future[Results]
     allowed: float                 # seconds from the task's start to its deadline
     started: float | None = None   # time.monotonic() on the client when the task (last) started
-    future: object = None          # the Dask future
+    future: DaskFuture | None = None  # the Dask future, once sent
 
 
 class ClusterExecutor(Executor):
@@ -283,40 +197,42 @@ class ClusterExecutor(Executor):
     raise :class:`ClusterError` when the cluster is lost.
     """
 
-    def __init__(self, client, margin_seconds=MARGIN_SECONDS, digest=None, max_in_flight=None):
+    def __init__(self, client: Client, margin_seconds: float = MARGIN_SECONDS, digest: str | None = None,
+                 max_in_flight: int | None = None) -> None:
         self.client = client
         self.margin_seconds = float(margin_seconds)
         self.digest = digest or course_digest()
         self.max_in_flight = max_in_flight
         self._topic = f"dlcv-started-{uuid.uuid4().hex}"
         self._lock = threading.Lock()
-        self._pending = {}  # Dask key -> _Pending
-        self._waiting = collections.deque()  # (task, result) not sent yet
+        self._pending: dict[Key, _Pending] = {}  # Dask key -> _Pending
+        self._waiting: collections.deque[tuple[GradingTask, Future[Results]]] = collections.deque()  # not sent yet
         self._sending = 0  # tasks being sent right now (counted in flight)
         self._closed = threading.Event()
         client.subscribe_topic(self._topic, self._on_started)
         self._watchdog = threading.Thread(target=self._watch_deadlines, name="dlcv-cluster-deadlines", daemon=True)
         self._watchdog.start()
 
-    def workers(self):
+    def workers(self) -> int:
         """Number of worker threads the cluster has now (int)."""
         return sum(self.client.nthreads().values())
 
-    def submit(self, fn, task, /):
+    def submit(self, fn: Callable[[GradingTask], Results], task: GradingTask,  # type: ignore[override]
+               /) -> Future[Results]:  # run_task(task) only
         if fn is not run_task or not isinstance(task, GradingTask):
             raise TypeError("ClusterExecutor only runs run_task(GradingTask)")
-        result = Future()
+        result: Future[Results] = Future()
         with self._lock:
             self._waiting.append((task, result))
         self._send_waiting()
         return result
 
-    def _limit(self):
+    def _limit(self) -> int:
         if self.max_in_flight is not None:
             return max(1, int(self.max_in_flight))
         return max(4, 2 * self.workers())
 
-    def _send_waiting(self):
+    def _send_waiting(self) -> None:
         """Send waiting tasks while fewer than the limit are in flight (any thread; never holds the lock while
         sending)."""
         while not self._closed.is_set():
@@ -335,7 +251,7 @@ class ClusterExecutor(Executor):
                 with self._lock:
                     self._sending -= 1
 
-    def _send(self, task, result):
+    def _send(self, task: GradingTask, result: Future[Results]) -> None:
         """Read the submission and send it as one Dask task (or answer it here, see ``_answer_on_client``)."""
         data, answer = _answer_on_client(task)
         if answer is not None:
@@ -352,23 +268,24 @@ class ClusterExecutor(Executor):
         entry.future = self.client.submit(grade_on_worker, payload, key=key, pure=False)
         entry.future.add_done_callback(self._on_done)
 
-    def _take(self, key):
+    def _take(self, key: Key) -> _Pending | None:
         """Remove and return the pending entry of ``key`` (None when answered already); frees a place in flight."""
         with self._lock:
             entry = self._pending.pop(key, None)
         if entry is not None:
-            entry.future.release()  # the scheduler forgets the task (and its bytes) before the next one is sent
+            # the scheduler forgets the task (and its bytes) before the next one is sent
+            entry.future.release()  # type: ignore[union-attr]  # set once sent: a task starts or ends only then
             threading.Thread(target=self._send_waiting, name="dlcv-cluster-send", daemon=True).start()
         return entry
 
-    def _on_started(self, event):
+    def _on_started(self, event: tuple[float, Any]) -> None:
         _, message = event
         with self._lock:
             entry = self._pending.get(message.get("key"))
             if entry is not None:
                 entry.started = time.monotonic()
 
-    def _on_done(self, future):
+    def _on_done(self, future: DaskFuture) -> None:
         """Answer the submission of a Dask future that finished, erred or was cancelled (Dask's callback thread)."""
         from distributed import KilledWorker
 
@@ -405,32 +322,31 @@ class ClusterExecutor(Executor):
         else:  # lost or pending again: wait for the recomputation
             future.add_done_callback(self._on_done)
 
-    def _watch_deadlines(self):
+    def _watch_deadlines(self) -> None:
         while not self._closed.wait(_POLL_SECONDS):
             now = time.monotonic()
             with self._lock:
                 late = [k for k, e in self._pending.items() if e.started is not None and now - e.started > e.allowed]
             entries = [e for e in map(self._take, late) if e is not None]
             for entry in entries:
-                entry.future.cancel()
+                entry.future.cancel()  # type: ignore[union-attr]  # it started: it was sent
                 entry.result.set_result(_not_gradable(entry.task, (
                     f"grading timed out on the cluster: no result {entry.allowed:g} s after a Dask worker started it "
                     f"(the sandbox stops a submission after {entry.task.limits.submission_seconds:g} s; was the "
                     "worker frozen or overloaded?); delete this results.json and rerun to grade it again")))
 
-    def shutdown(self, wait=True, *, cancel_futures=False):
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop the deadline watch; with ``cancel_futures``, cancel the tasks not finished yet (the client stays
         open)."""
         self._closed.set()
         with self._lock:
-            entries = list(self._pending.values()) if cancel_futures else []
-            for entry in entries:
-                self._pending.pop(entry.future.key, None)
+            entries = [self._pending.pop(key) for key in list(self._pending)] if cancel_futures else []
             waiting = list(self._waiting) if cancel_futures else []
             if cancel_futures:
                 self._waiting.clear()
         for entry in entries:
-            entry.future.cancel()
+            if entry.future is not None:  # None: a task still being sent (its result is never read)
+                entry.future.cancel()
             entry.result.cancel()
         for _, result in waiting:
             result.cancel()

@@ -1,6 +1,8 @@
 """The course digest: one hash of everything that decides a grade, so that a cluster worker can tell whether it
 grades with the same hidden tests, reference solutions and grader as the client that sent the task."""
 
+from __future__ import annotations
+
 import functools
 import hashlib
 from pathlib import Path
@@ -8,7 +10,7 @@ from pathlib import Path
 from .. import __version__
 
 
-def _course_files():
+def _course_files() -> list[tuple[str, Path]]:
     """(name, path) of every file the digest covers, sorted by name; names are relative to the packages' parent.
 
     The packages are ``solutions`` (the reference module), ``autograder`` (the grader, its sandbox and worker, and
@@ -20,7 +22,7 @@ def _course_files():
 
     files = []
     for package in (autograder, labkit, solutions):
-        folder = Path(package.__file__).resolve().parent
+        folder = Path(package.__file__).resolve().parent  # type: ignore[arg-type]  # packages: __file__ is set
         for path in folder.rglob("*.py"):
             if "__pycache__" not in path.parts:
                 files.append((f"{folder.name}/{path.relative_to(folder).as_posix()}", path))
@@ -28,7 +30,7 @@ def _course_files():
 
 
 @functools.cache
-def course_digest():
+def course_digest() -> str:
     """SHA-256 (hex, 64 characters) of the grader version and of the name and bytes of every course file.
 
     Computed once per process: a worker that is reinstalled while it runs must be restarted to be told apart.
@@ -45,6 +47,6 @@ def course_digest():
     return digest.hexdigest()
 
 
-def short(digest):
+def short(digest: object) -> str:
     """The first 12 hex digits of a digest, as messages show it."""
     return str(digest)[:12]

@@ -6,9 +6,13 @@ human grader credits a function wherever it was written, so every code cell is s
 (a later definition replaces an earlier one, as when the notebook runs top to bottom).
 """
 
+from __future__ import annotations
+
 import ast
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 MAX_NOTEBOOK_BYTES = 512 * 2**20
 
@@ -23,19 +27,19 @@ class CodeCell:
 
     index: int
     source: str
-    dlcv: dict
+    dlcv: dict[str, Any]
 
 
 @dataclass
 class Program:
     """The definitions of a notebook, ready to be executed in the sandbox."""
 
-    cells: list = field(default_factory=list)     # [(cell number, source with original line numbers)]
-    problems: list = field(default_factory=list)  # messages about cells that could not be used
-    metadata: dict = field(default_factory=dict)  # the notebook's metadata.dlcv, if any (untrusted)
+    cells: list[tuple[int, str]] = field(default_factory=list)     # [(cell number, source with original line numbers)]
+    problems: list[str] = field(default_factory=list)  # messages about cells that could not be used
+    metadata: dict[str, Any] = field(default_factory=dict)  # the notebook's metadata.dlcv, if any (untrusted)
 
 
-def _source_text(source):
+def _source_text(source: object) -> str:
     if isinstance(source, str):
         return source
     if isinstance(source, list) and all(isinstance(part, str) for part in source):
@@ -43,7 +47,7 @@ def _source_text(source):
     raise NotGradable("a code cell's source is neither text nor a list of lines")
 
 
-def check_size(size, max_bytes=MAX_NOTEBOOK_BYTES):
+def require_notebook_size(size: int, max_bytes: int = MAX_NOTEBOOK_BYTES) -> None:
     """Raise :class:`NotGradable` when a file of ``size`` bytes is empty or too big to be read as a notebook."""
     if size == 0:
         raise NotGradable("the file is empty; save the notebook in JupyterLab (File → Save) and submit it again")
@@ -54,7 +58,7 @@ def check_size(size, max_bytes=MAX_NOTEBOOK_BYTES):
         )
 
 
-def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
+def read_notebook(path: Path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> tuple[list[CodeCell], dict[str, Any], list[str]]:
     """Parse ``path`` as a Jupyter notebook and return ``(code cells, the notebook's metadata.dlcv, problems)``.
 
     ``code cells`` is a list of :class:`CodeCell`; ``problems`` says which damaged cells were skipped.
@@ -62,7 +66,7 @@ def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
     Accepts nbformat 4 and the older nbformat 3 (worksheets). Raises :class:`NotGradable` with a student-facing
     reason for anything else.
     """
-    check_size(path.stat().st_size, max_bytes)
+    require_notebook_size(path.stat().st_size, max_bytes)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark some editors add is not an error
@@ -101,17 +105,18 @@ def read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
     return code_cells, _dlcv_metadata(nb), problems
 
 
-def _dlcv_metadata(node):
+def _dlcv_metadata(node: Any) -> dict[str, Any]:
     """``node["metadata"]["dlcv"]`` of a notebook or cell, or {} where it is missing or not a dict (untrusted)."""
     metadata = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
-    return metadata.get("dlcv") if isinstance(metadata.get("dlcv"), dict) else {}
+    # a dict where it is returned (mypy does not narrow a call's result)
+    return metadata.get("dlcv") if isinstance(metadata.get("dlcv"), dict) else {}  # type: ignore[return-value]
 
 
-def _not_a_notebook(why):
+def _not_a_notebook(why: str) -> str:
     return f"the file is not a Jupyter notebook ({why}); submit the .ipynb file you worked in"
 
 
-def ipython_to_python(source):
+def ipython_to_python(source: str) -> str:
     """Turn IPython-only syntax (``%magic``, ``!shell``, ``x?``) into plain Python, as the kernel would."""
     try:  # every such syntax is a syntax error in Python: a cell that parses is returned as IPython would return it
         ast.parse(source)
@@ -133,13 +138,13 @@ _SAFE_BUILTINS = frozenset({"abs", "bool", "complex", "dict", "float", "frozense
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
-def _call_root(func):
+def _call_root(func: ast.expr) -> str | None:
     while isinstance(func, ast.Attribute):
         func = func.value
     return func.id if isinstance(func, ast.Name) else None
 
 
-def _is_cheap(expr):
+def _is_cheap(expr: ast.AST) -> bool:
     """Whether evaluating ``expr`` only builds a constant: every call is NumPy's, math's or a simple builtin's."""
     pending = [expr]
     while pending:
@@ -159,13 +164,13 @@ def _is_cheap(expr):
     return True
 
 
-def _is_name_target(target):
+def _is_name_target(target: ast.expr) -> bool:
     if isinstance(target, ast.Name):
         return True
     return isinstance(target, (ast.Tuple, ast.List)) and all(_is_name_target(t) for t in target.elts)
 
 
-def _is_definition(node):
+def _is_definition(node: ast.stmt) -> bool:
     """Definitions, imports, and assignments of cheap values to plain names (constants, aliases, lambdas)."""
     if isinstance(node, _DEFINITIONS):
         return True
@@ -176,7 +181,7 @@ def _is_definition(node):
     return False
 
 
-def _filtered_body(body):
+def _filtered_body(body: list[ast.stmt]) -> list[ast.stmt]:
     """The definitions inside a compound statement's block, recursively; ``[ast.Pass()]`` if none."""
     kept = []
     for node in body:
@@ -189,7 +194,7 @@ def _filtered_body(body):
     return kept
 
 
-def _filtered_compound(node):
+def _filtered_compound(node: ast.stmt) -> ast.stmt | None:
     """An ``if`` / ``try`` / ``with`` that holds definitions, reduced to them; None if it holds none (or its
     condition is a computation)."""
     if isinstance(node, ast.If) and _is_cheap(node.test):
@@ -206,7 +211,7 @@ def _filtered_compound(node):
     return None
 
 
-def definitions_only(source):
+def definitions_only(source: str) -> str:
     """Keep the top-level definitions of ``source``, blanking other lines so line numbers stay the same.
 
     Definitions inside a top-level ``if`` or ``try`` (e.g. a function defined in a guarded block) are kept too,
@@ -234,7 +239,7 @@ def definitions_only(source):
     return "\n".join(keep)
 
 
-def program_from_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES):
+def program_from_notebook(path: Path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> Program:
     """The :class:`Program` of the notebook at ``path``.
 
     Raises

@@ -7,14 +7,18 @@ are kept, scripts and ``javascript:`` links are removed from the page, and a not
 results alone.
 """
 
+from __future__ import annotations
+
 import copy
 import html
 import re
+from pathlib import Path
 
 import nbformat
 from latex2mathml.converter import convert as latex_to_mathml
 
 from . import results as schema
+from .results import Results, TestResult
 
 MAX_RENDERED_BYTES = 32 * 2**20  # larger notebooks (huge outputs) get a page of results only
 _KEPT_OUTPUTS = {"text/plain", "image/png"}
@@ -26,11 +30,11 @@ _UNSAFE_LINK = re.compile(r"""\b(href|src)\s*=\s*(["']?)\s*(?:javascript|vbscrip
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
 
 
-def _text(source):
+def _text(source: str | list[str]) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
-def _mathml(match, display):
+def _mathml(match: re.Match[str], display: bool) -> str:
     latex = html.unescape(match.group(1)).strip()
     try:
         return latex_to_mathml(latex, display="block" if display else "inline")
@@ -38,7 +42,7 @@ def _mathml(match, display):
         return match.group(0)
 
 
-def _render_math(page):
+def _render_math(page: str) -> str:
     """Replace ``$$...$$`` and ``$...$`` outside ``<pre>`` blocks (code, messages) by MathML."""
     parts = _PRE.split(page)
     for i in range(0, len(parts), 2):
@@ -47,7 +51,7 @@ def _render_math(page):
     return "".join(parts)
 
 
-def _result_cell(name, totals, tests):
+def _result_cell(name: str, totals: dict[str, float], tests: list[TestResult]) -> nbformat.NotebookNode:
     mark = "✔" if totals["score"] == totals["max_score"] else "✘"
     lines = [f"**{mark} Exercise `{name}`: {totals['score']:g} / {totals['max_score']:g} points**", ""]
     for test in tests:
@@ -60,7 +64,7 @@ def _result_cell(name, totals, tests):
     return cell
 
 
-def _header_cell(results):
+def _header_cell(results: Results) -> nbformat.NotebookNode:
     lab = schema.lab(results) or "submission"
     if not schema.is_gradable(results):
         text = f"# {lab} — not graded\n\n**This submission could not be graded:** {schema.reason(results)}"
@@ -69,7 +73,7 @@ def _header_cell(results):
     return nbformat.v4.new_markdown_cell(text)
 
 
-def _student_cells(notebook_path):
+def _student_cells(notebook_path: Path | None) -> list[nbformat.NotebookNode]:
     """The submission's cells with only text and PNG outputs, or [] when it cannot or should not be rendered."""
     try:
         if notebook_path is None or notebook_path.stat().st_size > MAX_RENDERED_BYTES:
@@ -99,7 +103,7 @@ def _student_cells(notebook_path):
     return cells
 
 
-def feedback_notebook(results, notebook_path=None):
+def feedback_notebook(results: Results, notebook_path: Path | None = None) -> nbformat.NotebookNode:
     """The feedback as a notebook: a header, the student's cells, each exercise's results after its cell (results
     of exercises whose cell cannot be found come at the end)."""
     cells = [_header_cell(results)]
@@ -117,7 +121,7 @@ def feedback_notebook(results, notebook_path=None):
     return nbformat.v4.new_notebook(cells=cells, metadata={"language_info": {"name": "python"}})
 
 
-def feedback_html(results, notebook_path=None):
+def feedback_html(results: Results, notebook_path: Path | None = None) -> str:
     """``feedback.html`` of one submission: a self-contained page with no script and no network access."""
     from nbconvert import HTMLExporter
 

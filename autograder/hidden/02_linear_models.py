@@ -15,8 +15,20 @@ Tolerances
 import numpy as np
 
 import solutions.linear_models as ref
-from autograder.grade.spec import (FnRef, Spec, TestFailure, as_array, count, expect_close, expect_gradient,
-                                   expect_labels, expect_tuple, kind_of, local_fn, numeric_gradient)
+from autograder.grade.spec import (
+    FnRef,
+    Spec,
+    TestFailure,
+    as_array,
+    count,
+    expect_close,
+    expect_gradient,
+    expect_labels,
+    expect_tuple,
+    kind_of,
+    local_fn,
+    numeric_gradient,
+)
 
 spec = Spec("02_linear_models", {
     "least_squares": "least squares in closed form",
@@ -446,7 +458,7 @@ def _class_data(rng, d):
     return np.concatenate(X)[order], np.concatenate(y)[order].astype(np.int64)
 
 
-def _check_fit(student, X, y, reg):
+def _expect_fit(student, X, y, reg):
     got = expect_tuple(student.gaussian_mle_fit(X, y, reg), ("classes", "means", "covs"), "gaussian_mle_fit")
     classes, means, covs = ref.gaussian_mle_fit(X, y, reg)
     expect_labels(got[0], classes, "the classes array")
@@ -459,14 +471,14 @@ def fit_means_and_covariances(rng, student):
     """gaussian_mle_fit: classes, means and MLE covariances of random classes (reg = 0)"""
     for d in (1, int(rng.integers(2, 5))):
         X, y = _class_data(rng, d)
-        _check_fit(student, X, y, 0.0)
+        _expect_fit(student, X, y, 0.0)
 
 
 @spec.test("gaussian_mle")
 def fit_with_a_ridge(rng, student):
     """gaussian_mle_fit with reg > 0 adds reg to the diagonals"""
     X, y = _class_data(rng, int(rng.integers(2, 5)))
-    _check_fit(student, X, y, float(rng.uniform(0.1, 1.0)))
+    _expect_fit(student, X, y, float(rng.uniform(0.1, 1.0)))
 
 
 def _random_gaussians(rng, n_classes, d):
@@ -500,7 +512,7 @@ def predict_the_most_likely_class(rng, student):
 # ---------------------------------------------------------------------------------------- cross-validation
 
 
-def _check_splits(got, want, exact_train, what):
+def _expect_splits(got, want, exact_train, what):
     if not isinstance(got, (list, tuple)):
         raise TestFailure(f"{what} returned a {kind_of(got)}; expected a list of (train_idx, val_idx) tuples")
     if len(got) != len(want):
@@ -521,7 +533,7 @@ def kfold_when_k_divides_n(rng, student):
     """kfold_indices without shuffling when k divides n (k = 2 and k = n included)"""
     k = int(rng.integers(3, 6))
     for n, folds in ((2 * k, 2), (k * int(rng.integers(2, 5)), k), (k, k)):
-        _check_splits(student.kfold_indices(n, folds), ref.kfold_indices(n, folds), True,
+        _expect_splits(student.kfold_indices(n, folds), ref.kfold_indices(n, folds), True,
                       f"kfold_indices(n={n}, k={folds})")
 
 
@@ -531,7 +543,7 @@ def kfold_with_a_remainder(rng, student):
     for _ in range(2):
         k = int(rng.integers(3, 7))
         n = k * int(rng.integers(2, 5)) + int(rng.integers(1, k))
-        _check_splits(student.kfold_indices(n, k), ref.kfold_indices(n, k), True, f"kfold_indices(n={n}, k={k})")
+        _expect_splits(student.kfold_indices(n, k), ref.kfold_indices(n, k), True, f"kfold_indices(n={n}, k={k})")
 
 
 @spec.test("cross_validation")
@@ -540,7 +552,7 @@ def kfold_shuffled(rng, student):
     k = int(rng.integers(3, 6))
     n = k * int(rng.integers(3, 6)) + int(rng.integers(1, k))
     gen = FnRef("default_rng", seed=int(rng.integers(2**31)))
-    _check_splits(student.kfold_indices(n, k, gen), ref.kfold_indices(n, k, local_fn(gen)), False,
+    _expect_splits(student.kfold_indices(n, k, gen), ref.kfold_indices(n, k, local_fn(gen)), False,
                   f"kfold_indices(n={n}, k={k}, rng)")
 
 

@@ -21,8 +21,17 @@ Tolerances
 import numpy as np
 
 import solutions.softmax as ref
-from autograder.grade.spec import (Spec, count, expect_close, expect_gradient, expect_labels, expect_tuple,
-                                   numeric_gradient)
+from autograder.grade.spec import (
+    Spec,
+    count,
+    expect_close,
+    expect_gradient,
+    expect_labels,
+    expect_tuple,
+    labels,
+    numeric_gradient,
+    sample_counts,
+)
 
 spec = Spec("03_softmax", {
     "one_hot": "one-hot encoding",
@@ -47,15 +56,6 @@ def _expect_gradient(got, expected, numeric, what):
     expect_close(got, expected, what)
 
 
-def _sizes(rng, low, high):
-    """N = 1 and one larger random N."""
-    return [1, int(rng.integers(low, high))]
-
-
-def _labels(rng, n, classes):
-    return rng.integers(0, classes, size=n)
-
-
 def _extreme_scores(rng, shape):
     """Scores made of +-1e4 and 0 plus small noise, with one row of only large negative and one of only large
     positive scores (each of those would overflow or underflow a softmax without the max subtraction)."""
@@ -71,7 +71,7 @@ def _classifier_inputs(rng, n):
     W = 0.5 * rng.normal(size=(d, c))
     b = rng.normal(size=c)
     X = rng.normal(size=(n, d))
-    return W, b, X, _labels(rng, n, c)
+    return W, b, X, labels(rng, n, c)
 
 
 # ------------------------------------------------------------------------------------------------ one_hot
@@ -80,9 +80,9 @@ def _classifier_inputs(rng, n):
 @spec.test("one_hot")
 def one_hot_of_random_labels(rng, student):
     """one_hot of random labels, N = 1 included"""
-    for n in _sizes(rng, 2, 20):
+    for n in sample_counts(rng, 2, 20):
         classes = int(rng.integers(2, 11))
-        y = _labels(rng, n, classes)
+        y = labels(rng, n, classes)
         expect_close(student.one_hot(y, classes), ref.one_hot(y, classes), f"one_hot of {count(n, 'label')}")
 
 
@@ -102,7 +102,7 @@ def one_hot_uses_every_class(rng, student):
 @spec.test("softmax")
 def softmax_of_random_score_matrices(rng, student):
     """softmax of random (N, C) scores, N = 1 and C = 1 included"""
-    for n in _sizes(rng, 2, 12):
+    for n in sample_counts(rng, 2, 12):
         scores = rng.normal(scale=4, size=(n, int(rng.integers(2, 11))))
         expect_close(student.softmax(scores), ref.softmax(scores), f"softmax of an ({n}, C) array")
     scores = rng.normal(size=(int(rng.integers(2, 5)), 1))
@@ -123,7 +123,7 @@ def softmax_along_the_last_axis_of_any_shape(rng, student):
 @spec.test("softmax", points=2)
 def softmax_of_extreme_logits(rng, student):
     """softmax of extreme logits (+-1e4, mixed) is finite and correct"""
-    for n in _sizes(rng, 3, 8):
+    for n in sample_counts(rng, 3, 8):
         scores = _extreme_scores(rng, (n, int(rng.integers(2, 7))))
         expect_close(student.softmax(scores), ref.softmax(scores),
                      f"softmax of an ({n}, C) array of logits around +-1e4")
@@ -159,10 +159,10 @@ def jacobian_against_central_differences(rng, student):
 @spec.test("cross_entropy")
 def cross_entropy_of_random_predictions(rng, student):
     """cross_entropy of random probability vectors, N = 1 included"""
-    for n in _sizes(rng, 2, 15):
+    for n in sample_counts(rng, 2, 15):
         classes = int(rng.integers(2, 11))
         probs = rng.dirichlet(np.full(classes, 2.0), size=n)
-        y = _labels(rng, n, classes)
+        y = labels(rng, n, classes)
         expect_close(student.cross_entropy(probs, y), ref.cross_entropy(probs, y), f"the loss of {count(n, 'sample')}",
                      allow_scalar=True)
 
@@ -172,7 +172,7 @@ def cross_entropy_clips_tiny_probabilities(rng, student):
     """cross_entropy clips true-class probabilities of 0 at eps (the default and a given eps)"""
     n, classes = int(rng.integers(3, 9)), int(rng.integers(2, 6))
     probs = rng.dirichlet(np.full(classes, 2.0), size=n)
-    y = _labels(rng, n, classes)
+    y = labels(rng, n, classes)
     zero = rng.permutation(n)[:2]
     probs[zero, y[zero]] = 0.0  # two samples give their true class probability 0
     probs[zero] /= probs[zero].sum(axis=1, keepdims=True)
@@ -194,9 +194,9 @@ def _softmax_loss_result(student, scores, y):
 @spec.test("softmax_loss")
 def loss_of_random_scores(rng, student):
     """the loss of softmax_loss on random scores, N = 1 included"""
-    for n in _sizes(rng, 2, 12):
+    for n in sample_counts(rng, 2, 12):
         scores = rng.normal(scale=3, size=(n, int(rng.integers(2, 11))))
-        y = _labels(rng, n, scores.shape[1])
+        y = labels(rng, n, scores.shape[1])
         loss, _ = _softmax_loss_result(student, scores, y)
         expect_close(loss, ref.softmax_loss(scores, y)[0], f"the loss of {count(n, 'sample')}", allow_scalar=True)
 
@@ -204,9 +204,9 @@ def loss_of_random_scores(rng, student):
 @spec.test("softmax_loss", points=2)
 def dscores_of_random_scores(rng, student):
     """dscores of softmax_loss against the numeric gradient and the reference, N = 1 included"""
-    for n in _sizes(rng, 2, 9):
+    for n in sample_counts(rng, 2, 9):
         scores = rng.normal(scale=2, size=(n, int(rng.integers(2, 8))))
-        y = _labels(rng, n, scores.shape[1])
+        y = labels(rng, n, scores.shape[1])
         _, dscores = _softmax_loss_result(student, scores, y)
         numeric = numeric_gradient(lambda s: ref.softmax_loss(s, y)[0], scores)
         _expect_gradient(dscores, ref.softmax_loss(scores, y)[1], numeric, f"dscores for {count(n, 'sample')}")
@@ -215,9 +215,9 @@ def dscores_of_random_scores(rng, student):
 @spec.test("softmax_loss")
 def loss_and_dscores_at_extreme_logits(rng, student):
     """softmax_loss at extreme logits (+-1e4, mixed): finite loss and dscores, both correct"""
-    for n in _sizes(rng, 3, 8):
+    for n in sample_counts(rng, 3, 8):
         scores = _extreme_scores(rng, (n, int(rng.integers(2, 7))))
-        y = _labels(rng, n, scores.shape[1])
+        y = labels(rng, n, scores.shape[1])
         loss, dscores = _softmax_loss_result(student, scores, y)
         want_loss, want_dscores = ref.softmax_loss(scores, y)
         expect_close(loss, want_loss, f"the loss of {count(n, 'sample')} with logits around +-1e4", allow_scalar=True)
@@ -239,7 +239,7 @@ def _random_reg(rng):
 @spec.test("linear_softmax_loss")
 def loss_without_regularisation(rng, student):
     """the loss with reg = 0, N = 1 included"""
-    for n in _sizes(rng, 2, 12):
+    for n in sample_counts(rng, 2, 12):
         W, b, X, y = _classifier_inputs(rng, n)
         loss = _linear_result(student, W, b, X, y, 0.0)[0]
         expect_close(loss, ref.linear_softmax_loss(W, b, X, y, 0.0)[0], f"the loss of {count(n, 'sample')} (reg = 0)",
@@ -249,7 +249,7 @@ def loss_without_regularisation(rng, student):
 @spec.test("linear_softmax_loss")
 def loss_with_regularisation(rng, student):
     """the loss with reg > 0 (data loss + reg * sum(W * W); the bias is not regularised), N = 1 included"""
-    for n in _sizes(rng, 2, 12):
+    for n in sample_counts(rng, 2, 12):
         W, b, X, y = _classifier_inputs(rng, n)
         reg = _random_reg(rng)
         loss = _linear_result(student, W, b, X, y, reg)[0]
@@ -258,13 +258,14 @@ def loss_with_regularisation(rng, student):
 
 
 def _dW_test(rng, student, reg_of):
-    for n in _sizes(rng, 2, 10):
+    for n in sample_counts(rng, 2, 10):
         W, b, X, y = _classifier_inputs(rng, n)
         reg = reg_of(rng)
         dW = _linear_result(student, W, b, X, y, reg)[1]
         numeric = numeric_gradient(lambda w: ref.linear_softmax_loss(w, b, X, y, reg)[0], W)
         label = "reg = 0" if reg == 0 else "reg > 0"
-        _expect_gradient(dW, ref.linear_softmax_loss(W, b, X, y, reg)[1], numeric, f"dW for {count(n, 'sample')} ({label})")
+        _expect_gradient(dW, ref.linear_softmax_loss(W, b, X, y, reg)[1], numeric,
+                         f"dW for {count(n, 'sample')} ({label})")
 
 
 @spec.test("linear_softmax_loss")
@@ -282,12 +283,13 @@ def dW_with_regularisation(rng, student):
 @spec.test("linear_softmax_loss")
 def db_against_numeric_gradient(rng, student):
     """db against the numeric gradient and the reference, reg = 0 and reg > 0, N = 1 included"""
-    for n, reg in zip(_sizes(rng, 2, 10) * 2, [0.0, 0.0, _random_reg(rng), _random_reg(rng)]):
+    for n, reg in zip(sample_counts(rng, 2, 10) * 2, [0.0, 0.0, _random_reg(rng), _random_reg(rng)]):
         W, b, X, y = _classifier_inputs(rng, n)
         db = _linear_result(student, W, b, X, y, reg)[2]
         numeric = numeric_gradient(lambda v: ref.linear_softmax_loss(W, v, X, y, reg)[0], b)
         label = "reg = 0" if reg == 0 else "reg > 0"
-        _expect_gradient(db, ref.linear_softmax_loss(W, b, X, y, reg)[2], numeric, f"db for {count(n, 'sample')} ({label})")
+        _expect_gradient(db, ref.linear_softmax_loss(W, b, X, y, reg)[2], numeric,
+                         f"db for {count(n, 'sample')} ({label})")
 
 
 # ----------------------------------------------------------------------------------------------- linear_predict
@@ -296,9 +298,10 @@ def db_against_numeric_gradient(rng, student):
 @spec.test("linear_predict")
 def predictions_on_random_data(rng, student):
     """linear_predict on random classifiers and samples, N = 1 included"""
-    for n in _sizes(rng, 2, 30):
+    for n in sample_counts(rng, 2, 30):
         W, b, X, _ = _classifier_inputs(rng, n)
-        expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X), f"the labels of {count(n, 'sample')}")
+        expect_labels(student.linear_predict(W, b, X), ref.linear_predict(W, b, X),
+                      f"the labels of {count(n, 'sample')}")
 
 
 @spec.test("linear_predict")

@@ -19,13 +19,31 @@ sampling error is at most 0.26 %).
 import numpy as np
 
 import solutions.layers as ref
-from autograder.grade.spec import (FnRef, Spec, StudentCodeError, TestFailure, as_array, call_backward,
-                                   call_forward, expect_close, expect_gradient, expect_tuple, kind_of, local_fn,
-                                   numeric_elementwise_gradient, numeric_gradient, numeric_input_gradients)
+from autograder.grade.spec import (
+    FnRef,
+    Spec,
+    StudentCodeError,
+    TestFailure,
+    as_array,
+    call_backward,
+    call_forward,
+    expect_close,
+    expect_gradient,
+    expect_tuple,
+    kind_of,
+    local_fn,
+    numeric_elementwise_gradient,
+    numeric_gradient,
+    numeric_input_gradients,
+    shapes,
+    with_zeros,
+)
 
 GRAD_TOL = 1e-4
 STD_TOL = 0.03
 MEAN_SIGMAS = 5.0  # |mean| / std may be at most 5 / sqrt(number of weights): five standard errors
+# Input shapes for elementwise functions: one sample, a batch, and a higher-rank array (see inputs.shapes).
+ELEMENTWISE_SHAPES = [(1, (1, 6)), ((2, 7), (2, 7)), ((1, 4), (2, 4), (2, 5))]
 
 spec = Spec("04_backprop", {
     "sigmoid": "sigmoid",
@@ -45,13 +63,6 @@ spec = Spec("04_backprop", {
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _shapes(rng):
-    """Input shapes for elementwise functions: one sample, a batch, and a higher-rank array."""
-    return [(1, int(rng.integers(1, 6))),
-            (int(rng.integers(2, 7)), int(rng.integers(2, 7))),
-            (int(rng.integers(1, 4)), int(rng.integers(2, 4)), int(rng.integers(2, 5)))]
-
-
 def _moderate(rng, shape):
     """Inputs where the smooth activations are far from saturation (their derivatives stay above 1e-3)."""
     return np.clip(rng.normal(scale=2.5, size=shape), -4.0, 4.0)
@@ -63,25 +74,22 @@ def _away_from_zero(rng, shape, low=0.05, high=4.0):
 
 def _with_zeros(rng, shape):
     """A random array in which about a third of the entries are exactly 0.0."""
-    x = _away_from_zero(rng, shape)
-    x[rng.random(shape) < 1 / 3] = 0.0
-    x.flat[0] = 0.0
-    return x
+    return with_zeros(rng, _away_from_zero(rng, shape))
 
 
 # ------------------------------------------------------------------------------------------------ activations
 
 
-def _check_forward(rng, student, act, x_maker=None, **kwargs):
-    for shape in _shapes(rng):
+def _expect_forward(rng, student, act, x_maker=None, **kwargs):
+    for shape in shapes(rng, ELEMENTWISE_SHAPES):
         x = rng.normal(scale=3, size=shape) if x_maker is None else x_maker(rng, shape)
         out, _ = call_forward(student, f"{act}_forward", x, **kwargs)
         want, _ = getattr(ref, f"{act}_forward")(x, **kwargs)
         expect_close(out, want, f"out of {act}_forward{_kw(kwargs)} on an input of shape {shape}")
 
 
-def _check_backward(rng, student, act, x_maker=_away_from_zero, numeric=True, **kwargs):
-    for shape in _shapes(rng):
+def _expect_backward(rng, student, act, x_maker=_away_from_zero, numeric=True, **kwargs):
+    for shape in shapes(rng, ELEMENTWISE_SHAPES):
         x = x_maker(rng, shape)
         dout = rng.normal(size=shape)
 
@@ -97,7 +105,7 @@ def _check_backward(rng, student, act, x_maker=_away_from_zero, numeric=True, **
             expect_gradient(dx, numeric_elementwise_gradient(ref_forward, x, dout), what, GRAD_TOL)
 
 
-def _check_saturated(rng, student, act):
+def _expect_saturated(rng, student, act):
     """Forward and backward of ``act`` on inputs with |x| from 30 up to 800 (both signs, 800 and -800 included)."""
     shape = (int(rng.integers(3, 7)), int(rng.integers(3, 7)))
     x = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(30, 800, size=shape)
@@ -121,106 +129,106 @@ def _alpha(rng, low, high):
 @spec.test("sigmoid")
 def sigmoid_forward_values(rng, student):
     """sigmoid_forward on random inputs of several shapes (N = 1 included)"""
-    _check_forward(rng, student, "sigmoid")
+    _expect_forward(rng, student, "sigmoid")
 
 
 @spec.test("sigmoid")
 def sigmoid_backward_gradients(rng, student):
     """sigmoid_backward matches the reference and the numeric gradient"""
-    _check_backward(rng, student, "sigmoid", _moderate)
+    _expect_backward(rng, student, "sigmoid", _moderate)
 
 
 @spec.test("sigmoid")
 def sigmoid_on_saturated_inputs(rng, student):
     """sigmoid forward and backward stay finite and right for |x| up to 800"""
-    _check_saturated(rng, student, "sigmoid")
+    _expect_saturated(rng, student, "sigmoid")
 
 
 @spec.test("tanh")
 def tanh_forward_values(rng, student):
     """tanh_forward on random inputs of several shapes (N = 1 included)"""
-    _check_forward(rng, student, "tanh")
+    _expect_forward(rng, student, "tanh")
 
 
 @spec.test("tanh")
 def tanh_backward_gradients(rng, student):
     """tanh_backward matches the reference and the numeric gradient"""
-    _check_backward(rng, student, "tanh", _moderate)
+    _expect_backward(rng, student, "tanh", _moderate)
 
 
 @spec.test("relu")
 def relu_forward_values(rng, student):
     """relu_forward on random inputs of several shapes (N = 1 included)"""
-    _check_forward(rng, student, "relu")
+    _expect_forward(rng, student, "relu")
 
 
 @spec.test("relu")
 def relu_backward_gradients(rng, student):
     """relu_backward matches the reference and the numeric gradient (away from 0)"""
-    _check_backward(rng, student, "relu")
+    _expect_backward(rng, student, "relu")
 
 
 @spec.test("relu")
 def relu_at_zero(rng, student):
     """at x == 0 relu_forward gives 0 and relu_backward uses the derivative 0"""
-    _check_forward(rng, student, "relu", _with_zeros)
-    _check_backward(rng, student, "relu", _with_zeros, numeric=False)
+    _expect_forward(rng, student, "relu", _with_zeros)
+    _expect_backward(rng, student, "relu", _with_zeros, numeric=False)
 
 
 @spec.test("leaky_relu")
 def leaky_relu_forward_values(rng, student):
     """leaky_relu_forward with the default alpha = 0.1 and with another alpha"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, ELEMENTWISE_SHAPES):
         x = rng.normal(scale=3, size=shape)
         out, _ = call_forward(student, "leaky_relu_forward", x)
         expect_close(out, ref.leaky_relu_forward(x)[0], f"out of leaky_relu_forward(x) (default alpha, shape {shape})")
-    _check_forward(rng, student, "leaky_relu", **_alpha(rng, 0.01, 0.5))
+    _expect_forward(rng, student, "leaky_relu", **_alpha(rng, 0.01, 0.5))
 
 
 @spec.test("leaky_relu")
 def leaky_relu_backward_gradients(rng, student):
     """leaky_relu_backward matches the reference and the numeric gradient, default and other alpha"""
-    _check_backward(rng, student, "leaky_relu")
-    _check_backward(rng, student, "leaky_relu", **_alpha(rng, 0.01, 0.5))
+    _expect_backward(rng, student, "leaky_relu")
+    _expect_backward(rng, student, "leaky_relu", **_alpha(rng, 0.01, 0.5))
 
 
 @spec.test("leaky_relu")
 def leaky_relu_at_zero(rng, student):
     """at x == 0 leaky_relu_backward uses the derivative alpha"""
-    _check_backward(rng, student, "leaky_relu", _with_zeros, numeric=False)
-    _check_backward(rng, student, "leaky_relu", _with_zeros, numeric=False, **_alpha(rng, 0.01, 0.5))
+    _expect_backward(rng, student, "leaky_relu", _with_zeros, numeric=False)
+    _expect_backward(rng, student, "leaky_relu", _with_zeros, numeric=False, **_alpha(rng, 0.01, 0.5))
 
 
 @spec.test("elu")
 def elu_forward_values(rng, student):
     """elu_forward with the default alpha = 1 and with another alpha"""
-    _check_forward(rng, student, "elu")
-    _check_forward(rng, student, "elu", **_alpha(rng, 0.2, 3.0))
+    _expect_forward(rng, student, "elu")
+    _expect_forward(rng, student, "elu", **_alpha(rng, 0.2, 3.0))
 
 
 @spec.test("elu")
 def elu_backward_gradients(rng, student):
     """elu_backward matches the reference and the numeric gradient, default and other alpha"""
-    _check_backward(rng, student, "elu")
-    _check_backward(rng, student, "elu", **_alpha(rng, 0.2, 3.0))
+    _expect_backward(rng, student, "elu")
+    _expect_backward(rng, student, "elu", **_alpha(rng, 0.2, 3.0))
 
 
 @spec.test("softplus")
 def softplus_forward_values(rng, student):
     """softplus_forward on random inputs of several shapes (N = 1 included)"""
-    _check_forward(rng, student, "softplus")
+    _expect_forward(rng, student, "softplus")
 
 
 @spec.test("softplus")
 def softplus_backward_gradients(rng, student):
     """softplus_backward matches the reference and the numeric gradient"""
-    _check_backward(rng, student, "softplus", _moderate)
+    _expect_backward(rng, student, "softplus", _moderate)
 
 
 @spec.test("softplus")
 def softplus_on_large_inputs(rng, student):
     """softplus forward and backward stay finite and right for |x| up to 800"""
-    _check_saturated(rng, student, "softplus")
+    _expect_saturated(rng, student, "softplus")
 
 
 # ------------------------------------------------------------------------------------------------ affine layer

@@ -35,14 +35,26 @@ and a mistake.
 import numpy as np
 
 import solutions.optim as ref
-from autograder.grade.spec import (FnRef, Spec, TestFailure, as_array, expect_close, expect_labels, expect_tuple,
-                                   kind_of, local_fn)
+from autograder.grade.spec import (
+    FnRef,
+    Spec,
+    TestFailure,
+    as_array,
+    expect_close,
+    expect_labels,
+    expect_tuple,
+    kind_of,
+    local_fn,
+    shapes,
+)
 
 RTOL = 1e-9
 ATOL = 1e-12
 DEFAULTS_RTOL = 1e-4
 SAME_PATH_RTOL = 1e-9
 DIFFERENT_PATH = 1e-6
+# Parameter shapes: one number, a vector, a matrix, a 3-D array (see inputs.shapes).
+PARAMETER_SHAPES = [(1,), ((2, 7),), ((2, 5), (2, 5)), (2, (2, 4), (2, 4))]
 
 spec = Spec("05_optimizers", {
     "sgd": "SGD",
@@ -62,12 +74,6 @@ spec = Spec("05_optimizers", {
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-
-def _shapes(rng):
-    """Parameter shapes: one number, a vector, a matrix, a 3-D array."""
-    return [(1,), (int(rng.integers(2, 7)),), (int(rng.integers(2, 5)), int(rng.integers(2, 5))),
-            (2, int(rng.integers(2, 4)), int(rng.integers(2, 4)))]
 
 
 def _uniform(rng, low, high):
@@ -132,7 +138,7 @@ def _gradients(rng, shape, steps, scale=1.0):
 
 def _multi_step(rng, student, name, config_maker, state, counts=(), steps=12, scale=1.0, check_state_from=1):
     """``steps`` steps of ``name`` on every shape of ``_shapes``, each with its own random hyper-parameters."""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, PARAMETER_SHAPES):
         w = rng.normal(size=shape)
         _run_rule(student, name, w, _gradients(rng, shape, steps, scale), config_maker(rng), state, counts,
                   check_state_from, f" (w of shape {shape})")
@@ -165,7 +171,7 @@ def _defaults(rng, student, name, defaults, state=(), counts=(), steps=3):
 @spec.test("sgd")
 def sgd_one_step(rng, student):
     """sgd: one step w - learning_rate * dw for random rates, on four shapes"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, PARAMETER_SHAPES):
         _run_rule(student, "sgd", rng.normal(size=shape), _gradients(rng, shape, 2),
                   {"learning_rate": _uniform(rng, 0.01, 1.0)}, label=f" (w of shape {shape})")
 
@@ -186,7 +192,7 @@ def _momentum_config(rng):
 @spec.test("momentum")
 def momentum_first_step(rng, student):
     """sgd_momentum: the first step from zero velocity, v = -learning_rate * dw"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, PARAMETER_SHAPES):
         _run_rule(student, "sgd_momentum", rng.normal(size=shape), _gradients(rng, shape, 1), _momentum_config(rng),
                   label=f" (w of shape {shape})")
 
@@ -429,7 +435,7 @@ ADAM_STATE = ("m", "v")
 @spec.test("adam")
 def adam_first_step(rng, student):
     """adam: the first step (t = 1), bias-corrected: m, v, t and the parameters"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, PARAMETER_SHAPES):
         _run_rule(student, "adam", rng.normal(size=shape), _gradients(rng, shape, 1), _adam_config(rng), ADAM_STATE,
                   ("t",), label=f" (w of shape {shape})")
 
@@ -456,7 +462,7 @@ def adam_without_bias_correction(rng, student):
 @spec.test("adam")
 def adam_amsgrad(rng, student):
     """adam with amsgrad=True on shrinking gradients: config['v_max'] = max(v_max, v) and the parameters"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, PARAMETER_SHAPES):
         steps = 10
         grads = [g * 2.0 * 0.6 ** step for step, g in enumerate(_gradients(rng, shape, steps))]
         _run_rule(student, "adam", rng.normal(size=shape), grads, _adam_config(rng, amsgrad=True),
@@ -470,7 +476,7 @@ def adam_amsgrad(rng, student):
 @spec.test("adam")
 def adam_weight_decay(rng, student):
     """adam with weight_decay: dw + weight_decay * w enters both moments (PyTorch's L2 form)"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, PARAMETER_SHAPES):
         _run_rule(student, "adam", rng.normal(scale=2.0, size=shape), _gradients(rng, shape, 8, scale=0.5),
                   _adam_config(rng, weight_decay=_uniform(rng, 0.05, 0.5)), ADAM_STATE, ("t",),
                   label=f" (w of shape {shape}, weight decay)")
@@ -547,7 +553,7 @@ def _epoch(student, n, batch_size, seed):
     return got, call
 
 
-def _sizes(rng):
+def _epoch_sizes(rng):
     """(N, batch_size) pairs: a batch size that does not divide N, batch size 1, and a batch size >= N."""
     n = int(rng.integers(10, 60))
     divisor_free = int(rng.integers(3, 9))
@@ -560,7 +566,7 @@ def _sizes(rng):
 @spec.test("minibatches")
 def minibatches_visit_every_sample_once(rng, student):
     """one epoch visits every index exactly once, in batches of batch_size and one shorter last batch"""
-    for n, batch_size in _sizes(rng):
+    for n, batch_size in _epoch_sizes(rng):
         got, call = _epoch(student, n, batch_size, int(rng.integers(2 ** 31)))
         sizes = [len(batch) for batch in got]
         expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
@@ -574,7 +580,7 @@ def minibatches_visit_every_sample_once(rng, student):
 @spec.test("minibatches")
 def minibatches_follow_the_permutation(rng, student):
     """the batches are consecutive slices of rng.permutation(N) (one call), for several N and batch sizes"""
-    for n, batch_size in _sizes(rng):
+    for n, batch_size in _epoch_sizes(rng):
         seed = int(rng.integers(2 ** 31))
         got, call = _epoch(student, n, batch_size, seed)
         want = ref.list_minibatches(n, batch_size, local_fn(FnRef("default_rng", seed=seed)))

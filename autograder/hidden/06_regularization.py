@@ -12,8 +12,9 @@ without the floor (entries of ``dx`` near 1e-7 carry an absolute rounding error 
 realistic wrong answers are off by far more: a batch norm ``dx`` that forgets the mean's path by 2.5e-3 at the
 least over the same 1,000 seeds (when the upstream gradient's column means happen to be small) and by 0.1 to 1
 typically; dropout without 1/(1 - p), or a gamma summed over the wrong axis, by order 1. Every gradient is also
-compared with the reference's by ``expect_close``. Batch norm with N = 2 is graded against the reference only: there ``x_hat =
-+-1`` whatever ``x`` is, ``dx`` is of the order of eps, and central differences of it are mostly rounding.
+compared with the reference's by ``expect_close``. Batch norm with N = 2 is graded against the reference only:
+there ``x_hat = +-1`` whatever ``x`` is, ``dx`` is of the order of eps, and central differences of it are mostly
+rounding.
 
 Values are compared with the reference by ``expect_close`` (``|got - want| <= 1e-10 + 1e-7 |want|``), except
 ``RIDGE_RTOL = 1e-6`` for ridge regression: the normal equations of polynomial features up to degree 6 on
@@ -29,13 +30,32 @@ worker, so the reference draws the same numbers from a generator of the same see
 import numpy as np
 
 import solutions.regularization as ref
-from autograder.grade.spec import (FnRef, Spec, StudentCodeError, TestFailure, as_array, call_backward,
-                                   call_forward, expect_close, expect_equal, expect_gradient, expect_labels,
-                                   expect_tuple, local_fn, numeric_gradient, numeric_input_gradients)
+from autograder.grade.spec import (
+    FnRef,
+    Spec,
+    StudentCodeError,
+    TestFailure,
+    as_array,
+    call_backward,
+    call_forward,
+    expect_close,
+    expect_equal,
+    expect_gradient,
+    expect_labels,
+    expect_tuple,
+    labels,
+    local_fn,
+    numeric_gradient,
+    numeric_input_gradients,
+    shapes,
+    with_zeros,
+)
 
 GRAD_TOL = 1e-5
 NUMERIC_FLOOR = 1e-8
 RIDGE_RTOL = 1e-6
+# Weight shapes: a single number, a vector, a matrix and a 3-D array (see inputs.shapes).
+WEIGHT_SHAPES = [(1,), ((2, 9),), ((2, 6), (2, 6)), (2, (2, 4), (2, 5))]
 
 spec = Spec("06_regularization", {
     "overfitting": "polynomial features and ridge regression",
@@ -58,18 +78,9 @@ spec = Spec("06_regularization", {
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _shapes(rng):
-    """Weight shapes: a single number, a vector, a matrix and a 3-D array."""
-    return [(1,), (int(rng.integers(2, 9)),), (int(rng.integers(2, 6)), int(rng.integers(2, 6))),
-            (2, int(rng.integers(2, 4)), int(rng.integers(2, 5)))]
-
-
 def _with_zeros(rng, shape):
     """Random weights of which about a third are exactly 0.0 (the first one always)."""
-    w = rng.normal(size=shape)
-    w[rng.random(shape) < 1 / 3] = 0.0
-    w.flat[0] = 0.0
-    return w
+    return with_zeros(rng, rng.normal(size=shape))
 
 
 def _rate(rng):
@@ -94,7 +105,7 @@ def _seed(rng):
 @spec.test("penalties")
 def l2_penalty_value_and_gradient(rng, student):
     """l2_penalty is 1/2 sum(w^2) with gradient w, for weights of several shapes"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, WEIGHT_SHAPES):
         w = rng.normal(size=shape)
         penalty, dw = _pair(student, "l2_penalty", w)
         want_penalty, want_dw = ref.l2_penalty(w)
@@ -107,7 +118,7 @@ def l2_penalty_value_and_gradient(rng, student):
 @spec.test("penalties")
 def l1_penalty_value_and_subgradient(rng, student):
     """l1_penalty is sum(|w|) with subgradient sign(w), for nonzero weights of several shapes"""
-    for shape in _shapes(rng):
+    for shape in shapes(rng, WEIGHT_SHAPES):
         w = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.05, 3.0, size=shape)
         penalty, dw = _pair(student, "l1_penalty", w)
         want_penalty, want_dw = ref.l1_penalty(w)
@@ -118,7 +129,7 @@ def l1_penalty_value_and_subgradient(rng, student):
 @spec.test("penalties")
 def l1_subgradient_at_zero(rng, student):
     """the L1 subgradient is 0 where a weight is exactly 0 (as np.sign gives)"""
-    for shape in _shapes(rng)[1:]:
+    for shape in shapes(rng, WEIGHT_SHAPES)[1:]:
         w = _with_zeros(rng, shape)
         penalty, dw = _pair(student, "l1_penalty", w)
         expect_close(penalty, ref.l1_penalty(w)[0], f"the L1 penalty of weights of shape {shape}, some exactly 0",
@@ -371,12 +382,12 @@ def dropout_statistics(rng, student):
         raise TestFailure(f"out of dropout_forward has shape {out.shape}; expected {x.shape}")
     dropped = float(np.mean(out == 0))
     if abs(dropped - p) > 0.01:  # the standard error is at most 0.0025
-        raise TestFailure(f"the share of units dropout_forward dropped differs from p by {abs(dropped - p):.2f} (allowed:"
-                          " 0.01); p is the probability of dropping a unit")
+        raise TestFailure(f"the share of units dropout_forward dropped differs from p by {abs(dropped - p):.2f}"
+                          " (allowed: 0.01); p is the probability of dropping a unit")
     ratio = float(out.mean() / x.mean())
     if abs(ratio - 1) > 0.02:
-        raise TestFailure(f"the mean of the training output is {ratio:.3f} times the mean of the input; inverted dropout"
-                          " keeps it (scale the kept units by 1 / (1 - p))")
+        raise TestFailure(f"the mean of the training output is {ratio:.3f} times the mean of the input; inverted"
+                          " dropout keeps it (scale the kept units by 1 / (1 - p))")
 
 
 @spec.test("dropout")
@@ -433,7 +444,8 @@ def _bn_batch(rng, n, d):
 
 
 def _bn_param(rng, d, mode="train"):
-    return {"mode": mode, "eps": float(rng.choice([1e-5, 1e-3])), "momentum": float(np.round(rng.uniform(0.5, 0.95), 2)),
+    return {"mode": mode, "eps": float(rng.choice([1e-5, 1e-3])),
+            "momentum": float(np.round(rng.uniform(0.5, 0.95), 2)),
             "running_mean": rng.normal(size=d), "running_var": rng.uniform(0.5, 2.0, size=d)}
 
 
@@ -617,23 +629,23 @@ def noise_values(rng, student):
 # ------------------------------------------------------------------------------------------------ label smoothing
 
 
-def _labels(rng):
+def _labels_and_classes(rng):
     n, c = int(rng.integers(1, 9)), int(rng.integers(2, 11))
-    return rng.integers(0, c, size=n), c
+    return labels(rng, n, c), c
 
 
 @spec.test("label_smoothing")
 def smooth_labels_values(rng, student):
     """smooth_labels: 1 - epsilon for the true class and epsilon / (C - 1) for each other one"""
     for _ in range(3):
-        y, c = _labels(rng)
+        y, c = _labels_and_classes(rng)
         epsilon = float(np.round(rng.uniform(0.05, 0.4), 3))
         expect_close(student.smooth_labels(y, c, epsilon), ref.smooth_labels(y, c, epsilon),
                      f"smooth_labels(y, {c}, epsilon) for {y.size} labels")
 
 
 def _soft_problem(rng):
-    y, c = _labels(rng)
+    y, c = _labels_and_classes(rng)
     return rng.normal(scale=3, size=(y.size, c)), ref.smooth_labels(y, c, float(rng.uniform(0.05, 0.4)))
 
 

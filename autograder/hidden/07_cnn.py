@@ -31,9 +31,22 @@ student's own layers.
 import numpy as np
 
 import solutions.cnn as ref
-from autograder.grade.spec import (Spec, StudentCodeError, TestFailure, as_array, call_backward, call_forward,
-                                   expect_close, expect_equal, expect_gradient, expect_labels, expect_tuple, kind_of,
-                                   numeric_gradient, numeric_input_gradients)
+from autograder.grade.spec import (
+    Spec,
+    StudentCodeError,
+    TestFailure,
+    as_array,
+    call_backward,
+    call_forward,
+    expect_close,
+    expect_equal,
+    expect_gradient,
+    expect_labels,
+    expect_tuple,
+    kind_of,
+    numeric_gradient,
+    numeric_input_gradients,
+)
 
 GRAD_TOL = 1e-5
 GRAD_IGNORE = 1e-8
@@ -247,14 +260,14 @@ def fitting_strides_values(rng, student):
 # ------------------------------------------------------------------------------------------------ convolution
 
 
-def _check_conv_forward(student, name, problems):
+def _expect_conv_forward(student, name, problems):
     for x, w, b, conv_param in problems:
         out, _ = call_forward(student, name, x, w, b, dict(conv_param))
         expect_close(out, ref.conv_forward_naive(x, w, b, conv_param)[0],
                      f"out of {name} ({_describe(x, w, conv_param)})")
 
 
-def _check_conv_backward(rng, student, name, which, fast):
+def _expect_conv_backward(rng, student, name, which, fast):
     names = ("dx", "dw", "db")
     i = names.index(which)
     forward = ref.conv_forward_fast if fast else ref.conv_forward_naive
@@ -270,31 +283,31 @@ def _check_conv_backward(rng, student, name, which, fast):
 @spec.test("conv_naive", points=2)
 def conv_naive_forward(rng, student):
     """conv_forward_naive on random shapes, strides and pads: a batch, N = 1, 1x1 filters"""
-    _check_conv_forward(student, "conv_forward_naive", _conv_problems(rng)[:3])
+    _expect_conv_forward(student, "conv_forward_naive", _conv_problems(rng)[:3])
 
 
 @spec.test("conv_naive")
 def conv_naive_forward_when_the_stride_does_not_fit(rng, student):
     """conv_forward_naive drops the positions that would run past the padded input (the floor)"""
-    _check_conv_forward(student, "conv_forward_naive", _conv_problems(rng)[3:])
+    _expect_conv_forward(student, "conv_forward_naive", _conv_problems(rng)[3:])
 
 
 @spec.test("conv_naive", points=2)
 def conv_naive_backward_dx(rng, student):
     """dx of conv_backward_naive: the reference and central differences"""
-    _check_conv_backward(rng, student, "conv_backward_naive", "dx", fast=False)
+    _expect_conv_backward(rng, student, "conv_backward_naive", "dx", fast=False)
 
 
 @spec.test("conv_naive", points=2)
 def conv_naive_backward_dw(rng, student):
     """dw of conv_backward_naive: summed over the batch and all positions"""
-    _check_conv_backward(rng, student, "conv_backward_naive", "dw", fast=False)
+    _expect_conv_backward(rng, student, "conv_backward_naive", "dw", fast=False)
 
 
 @spec.test("conv_naive")
 def conv_naive_backward_db(rng, student):
     """db of conv_backward_naive: dout summed over the batch and all positions"""
-    _check_conv_backward(rng, student, "conv_backward_naive", "db", fast=False)
+    _expect_conv_backward(rng, student, "conv_backward_naive", "db", fast=False)
 
 
 @spec.test("conv_fast", points=2)
@@ -320,25 +333,25 @@ def col2im_is_the_adjoint(rng, student):
 @spec.test("conv_fast", points=2)
 def conv_fast_forward(rng, student):
     """conv_forward_fast agrees with the naive convolution on random shapes, strides and pads"""
-    _check_conv_forward(student, "conv_forward_fast", _conv_problems(rng))
+    _expect_conv_forward(student, "conv_forward_fast", _conv_problems(rng))
 
 
 @spec.test("conv_fast")
 def conv_fast_backward_dx(rng, student):
     """dx of conv_backward_fast: the reference and central differences"""
-    _check_conv_backward(rng, student, "conv_backward_fast", "dx", fast=True)
+    _expect_conv_backward(rng, student, "conv_backward_fast", "dx", fast=True)
 
 
 @spec.test("conv_fast")
 def conv_fast_backward_dw(rng, student):
     """dw of conv_backward_fast: the reference and central differences"""
-    _check_conv_backward(rng, student, "conv_backward_fast", "dw", fast=True)
+    _expect_conv_backward(rng, student, "conv_backward_fast", "dw", fast=True)
 
 
 @spec.test("conv_fast")
 def conv_fast_backward_db(rng, student):
     """db of conv_backward_fast: the reference and central differences"""
-    _check_conv_backward(rng, student, "conv_backward_fast", "db", fast=True)
+    _expect_conv_backward(rng, student, "conv_backward_fast", "db", fast=True)
 
 
 # ------------------------------------------------------------------------------------------------ pooling
@@ -383,7 +396,7 @@ def _pool_text(x, pool_param):
             f" stride {pool_param['stride']}")
 
 
-def _check_pool_forward(student, kind, variant, problems):
+def _expect_pool_forward(student, kind, variant, problems):
     name = f"{kind}_pool_forward_{variant}"
     for x, pool_param in problems:
         out, _ = call_forward(student, name, x, dict(pool_param))
@@ -391,7 +404,7 @@ def _check_pool_forward(student, kind, variant, problems):
         expect_close(out, want, f"out of {name} ({_pool_text(x, pool_param)})")
 
 
-def _check_pool_backward(rng, student, kind, variant, problems):
+def _expect_pool_backward(rng, student, kind, variant, problems):
     name = f"{kind}_pool_backward_{variant}"
     forward = getattr(ref, f"{kind}_pool_forward_naive")
     for x, pool_param in problems:
@@ -406,45 +419,45 @@ def _check_pool_backward(rng, student, kind, variant, problems):
 @spec.test("max_pool", points=2)
 def max_pool_naive_forward(rng, student):
     """max_pool_forward_naive: random pools and strides (overlapping windows, gaps, non-square pools, N = 1)"""
-    _check_pool_forward(student, "max", "naive", _pool_problems(rng))
+    _expect_pool_forward(student, "max", "naive", _pool_problems(rng))
 
 
 @spec.test("max_pool", points=2)
 def max_pool_naive_backward(rng, student):
     """max_pool_backward_naive: each window's gradient goes to its maximum only (overlaps add up)"""
-    _check_pool_backward(rng, student, "max", "naive", _pool_problems(rng))
+    _expect_pool_backward(rng, student, "max", "naive", _pool_problems(rng))
 
 
 @spec.test("avg_pool")
 def avg_pool_naive_forward(rng, student):
     """avg_pool_forward_naive: random pools and strides (overlapping windows, gaps, non-square pools, N = 1)"""
-    _check_pool_forward(student, "avg", "naive", _pool_problems(rng))
+    _expect_pool_forward(student, "avg", "naive", _pool_problems(rng))
 
 
 @spec.test("avg_pool", points=2)
 def avg_pool_naive_backward(rng, student):
     """avg_pool_backward_naive: dout / (pool_height * pool_width) to every entry of a window"""
-    _check_pool_backward(rng, student, "avg", "naive", _pool_problems(rng))
+    _expect_pool_backward(rng, student, "avg", "naive", _pool_problems(rng))
 
 
 @spec.test("fast_pool")
 def max_pool_fast_forward_on_tiles(rng, student):
     """max_pool_forward_fast when the windows tile the input"""
-    _check_pool_forward(student, "max", "fast", _pool_problems(rng, "tiling"))
+    _expect_pool_forward(student, "max", "fast", _pool_problems(rng, "tiling"))
 
 
 @spec.test("fast_pool")
 def max_pool_fast_backward_on_tiles(rng, student):
     """max_pool_backward_fast when the windows tile the input"""
-    _check_pool_backward(rng, student, "max", "fast", _pool_problems(rng, "tiling"))
+    _expect_pool_backward(rng, student, "max", "fast", _pool_problems(rng, "tiling"))
 
 
 @spec.test("fast_pool")
 def avg_pool_fast_on_tiles(rng, student):
     """avg_pool_forward_fast and avg_pool_backward_fast when the windows tile the input"""
     problems = _pool_problems(rng, "tiling")
-    _check_pool_forward(student, "avg", "fast", problems)
-    _check_pool_backward(rng, student, "avg", "fast", problems)
+    _expect_pool_forward(student, "avg", "fast", problems)
+    _expect_pool_backward(rng, student, "avg", "fast", problems)
 
 
 @spec.test("fast_pool")
@@ -452,8 +465,8 @@ def fast_pooling_when_windows_do_not_tile(rng, student):
     """the four fast functions are still right when the windows overlap or leave gaps"""
     problems = _pool_problems(rng)
     for kind in ("max", "avg"):
-        _check_pool_forward(student, kind, "fast", problems)
-        _check_pool_backward(rng, student, kind, "fast", problems)
+        _expect_pool_forward(student, kind, "fast", problems)
+        _expect_pool_backward(rng, student, kind, "fast", problems)
 
 
 # ------------------------------------------------------------------------------------------------ unpooling

@@ -37,9 +37,23 @@ import numpy as np
 
 import solutions.autoencoder as ref
 import solutions.cnn as cnn
-from autograder.grade.spec import (FnRef, Spec, StudentCodeError, TestFailure, as_array, call_backward,
-                                   call_forward, expect_close, expect_equal, expect_gradient, expect_tuple, kind_of,
-                                   local_fn, numeric_gradient, numeric_input_gradients)
+from autograder.grade.spec import (
+    FnRef,
+    Spec,
+    StudentCodeError,
+    TestFailure,
+    as_array,
+    call_backward,
+    call_forward,
+    expect_close,
+    expect_equal,
+    expect_gradient,
+    expect_tuple,
+    kind_of,
+    local_fn,
+    numeric_gradient,
+    numeric_input_gradients,
+)
 
 RTOL = 1e-7
 GRAD_TOL = 1e-4

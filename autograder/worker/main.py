@@ -1,7 +1,7 @@
 """Entry point of the sandboxed worker: lock the process down (:mod:`.lockdown`), then serve (:mod:`.serve`).
 
 Started as ``python -I -B -c <boot> RUNTIME_DIR CONFIG_JSON`` with the protocol on stdin/stdout (a cold start), or
-forked by the warm template (:mod:`.zygote`), which calls :func:`run` in the fresh child. Its first message reports
+forked by the warm parent (:mod:`.warm_parent`), which calls :func:`run` in the fresh child. Its first message reports
 which protections are active.
 """
 

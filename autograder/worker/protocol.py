@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from . import testfns
+from . import callbacks
 
 MAX_FRAME_BYTES = 16 * 2**20  # bounds the trusted grader's memory per reply (JSON inflates)
 MAX_ITEMS = 100_000  # plain values in one message; arrays count once (their bytes are bounded by the frame)
@@ -52,10 +52,10 @@ class Unsupported:
 
 
 class FnRef:
-    """A test function or object of ``testfns`` with its parameters, sent instead of a callable.
+    """A callback (function or object of ``callbacks``) with its parameters, sent instead of a callable.
 
     On the wire a function is only a number (``{"__fn__": i}``: the worker calls back to evaluate it); an object
-    listed in ``testfns.BUILT_IN_WORKER`` travels with its parameters (``{"__obj__": [name, params]}``).
+    listed in ``callbacks.BUILT_IN_WORKER`` travels with its parameters (``{"__obj__": [name, params]}``).
     """
 
     def __init__(self, name, **params):
@@ -133,7 +133,7 @@ def _b64(data):
 def encode(value, depth=0, functions=None):
     """Plain-data form of ``value``. Exact types only; anything else becomes ``{"__unsupported__": type}``.
 
-    ``functions``, a list, collects the test functions (:class:`FnRef`) met on the way; each is sent as its
+    ``functions``, a list, collects the callbacks (:class:`FnRef`) met on the way; each is sent as its
     index in that list. Without it (in the worker) a FnRef is unsupported like any other object.
     """
     if depth > MAX_DEPTH:
@@ -153,7 +153,7 @@ def encode(value, depth=0, functions=None):
     if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.str in ALLOWED_DTYPES:
         return {"__scalar__": [value.dtype.str, _b64(value.tobytes())]}
     if kind is FnRef and functions is not None:
-        if value.name in testfns.BUILT_IN_WORKER:
+        if value.name in callbacks.BUILT_IN_WORKER:
             return {"__obj__": [value.name, encode(value.params, depth + 1)]}
         functions.append(value)
         return {"__fn__": len(functions) - 1}
@@ -253,7 +253,7 @@ def _decode(obj, resolve_fn, depth, budget):
         return resolve_fn(fields)
     if resolve_fn is not None and tag == "__obj__" and type(fields) is list and len(fields) == 2:
         params = _decode(fields[1], resolve_fn, depth + 1, budget)
-        if fields[0] not in testfns.BUILT_IN_WORKER or type(params) is not dict:
+        if fields[0] not in callbacks.BUILT_IN_WORKER or type(params) is not dict:
             raise ProtocolError("malformed object reference")
-        return testfns.build(fields[0], params)
+        return callbacks.make(fields[0], params)
     raise ProtocolError(f"unknown or malformed tag {tag!r}")

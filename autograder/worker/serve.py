@@ -4,7 +4,7 @@ Requests (from the trusted grader): ``{"op": "load", "cells": [[number, source],
 definitions; ``{"op": "call", "name", "args", "kwargs", "return_arguments"}`` calls one student function (with
 ``return_arguments`` the reply also holds the arguments as the call left them, for state updated in place);
 ``{"op": "bye"}`` ends the loop. While a call runs, the worker may send ``{"callback": i, "args": ...}`` to ask the
-grader for a value of test function ``i`` and waits for its answer.
+grader for a value of callback ``i`` and waits for its answer.
 """
 
 import ast
@@ -25,7 +25,7 @@ def _student_traceback(error, limit=4):
 def _describe_exception(error):
     try:
         message = str(error)
-    except BaseException:  # a rigged __str__ cannot take the worker down
+    except BaseException:  # noqa: BLE001 - a rigged __str__ cannot take the worker down
         message = "<unprintable>"
     return f"{type(error).__name__}: {message}"[:1000]
 
@@ -37,7 +37,7 @@ def _load(namespace, cells):
             filename = f"<cell {index}>"
             tree = ast.parse(source, filename)
             tree.body = deferred_imports(tree.body)
-            exec(compile(ast.fix_missing_locations(tree), filename, "exec"), namespace)
+            exec(compile(ast.fix_missing_locations(tree), filename, "exec"), namespace)  # noqa: S102 - in the sandbox
         except BaseException as error:  # noqa: BLE001 - student code may raise anything, even SystemExit
             errors.append({"cell": index, "error": _describe_exception(error), "traceback": _student_traceback(error)})
     defined = sorted(name for name, value in namespace.items() if not name.startswith("__") and callable(value))

@@ -349,7 +349,7 @@ def _patch():  # in the call only: the reply to this call is encoded by the work
        phrases=(("the sandbox stopped", "cannot read"),))
 
 attack(4, "patch-sys-modules", "plant fake `solutions`/`autograder` modules in sys.modules and rewrite the worker's "
-       "protocol.encode and testfns in place", first=r'''
+       "protocol.encode and callbacks in place", first=r'''
 import sys
 import types
 
@@ -366,8 +366,8 @@ def _plant():
         if name.endswith("protocol") and hasattr(module, "encode"):
             original = module.encode
             module.encode = lambda value, depth=0, _o=original: _o(np.zeros(3) if value is None else value, depth)
-        if name.endswith("testfns") and hasattr(module, "build"):
-            module.build = lambda name, params: (lambda x: 0.0 * np.asarray(x))
+        if name.endswith("callbacks") and hasattr(module, "make"):
+            module.make = lambda name, params: (lambda x: 0.0 * np.asarray(x))
 
 
 class _AtLoad:

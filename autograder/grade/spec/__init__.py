@@ -20,7 +20,7 @@ The vocabulary, one name per idea:
 
 ========================  ==========================================================================
 skeleton (``core``)       :class:`Spec`, :class:`TestFailure`, :class:`StudentCodeError`
-test functions            :class:`FnRef`, :func:`local_fn`; :class:`Unsupported` (a value the worker
+callbacks                 :class:`FnRef`, :func:`local_fn`; :class:`Unsupported` (a value the worker
                           could not send)
 values (``expect``)       :func:`as_array`, :func:`expect_close`, :func:`expect_equal`,
                           :func:`expect_labels`, :func:`expect_tuple`, :func:`expect_gradient`,
@@ -28,24 +28,32 @@ values (``expect``)       :func:`as_array`, :func:`expect_close`, :func:`expect_
 numerics (``numeric``)    :data:`H`, :func:`numeric_gradient`, :func:`numeric_elementwise_gradient`,
                           :func:`numeric_input_gradients`, :func:`rel_error`
 layers (``layers``)       :func:`call_forward`, :func:`call_backward`
+inputs (``inputs``)       :func:`shapes`, :func:`with_zeros`, :func:`labels`, :func:`sample_counts`
+                          (random inputs several specs draw)
 ========================  ==========================================================================
 
 Tolerances are not part of the vocabulary: each spec writes its own, with how it was chosen.
 """
 
-from ...worker import testfns
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ...worker import callbacks
 from ...worker.protocol import FnRef, Unsupported
 from .core import Spec, StudentCodeError, TestCase, TestFailure
 from .expect import as_array, count, expect_close, expect_equal, expect_gradient, expect_labels, expect_tuple, kind_of
+from .inputs import labels, sample_counts, shapes, with_zeros
 from .layers import call_backward, call_forward
 from .numeric import H, numeric_elementwise_gradient, numeric_gradient, numeric_input_gradients, rel_error
 
 __all__ = ["FnRef", "H", "Spec", "StudentCodeError", "TestCase", "TestFailure", "Unsupported", "as_array",
            "call_backward", "call_forward", "count", "expect_close", "expect_equal", "expect_gradient", "expect_labels",
-           "expect_tuple", "kind_of", "local_fn", "numeric_elementwise_gradient", "numeric_gradient",
-           "numeric_input_gradients", "rel_error"]
+           "expect_tuple", "kind_of", "labels", "local_fn", "numeric_elementwise_gradient", "numeric_gradient",
+           "numeric_input_gradients", "rel_error", "sample_counts", "shapes", "with_zeros"]
 
 
-def local_fn(ref):
+def local_fn(ref: FnRef) -> Callable[..., Any]:
     """The trusted-side callable of a :class:`FnRef`, to hand to the reference implementation."""
-    return testfns.build(ref.name, ref.params)
+    return callbacks.make(ref.name, ref.params)

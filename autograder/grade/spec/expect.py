@@ -1,7 +1,14 @@
 """Checks of a student's decoded value against the reference's, each failing with a :class:`TestFailure` whose
 message says which property failed and by how much, never the hidden inputs or the reference's values."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 from labkit.acceptance import as_float_array, as_int_array
 
 from ...worker.protocol import Unsupported
@@ -9,17 +16,17 @@ from .core import TestFailure
 from .numeric import H, rel_error
 
 
-def count(n, noun, plural=None):
+def count(n: int, noun: str, plural: str | None = None) -> str:
     """``"1 sample"``, ``"5 samples"``: a number with its noun, for messages that read well in the singular."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
-def kind_of(value):
+def kind_of(value: object) -> str:
     """The type name of a decoded value, for messages (a value the worker could not send keeps its own name)."""
     return value.type_name if isinstance(value, Unsupported) else type(value).__name__
 
 
-def as_array(got, what, allow_scalar=False):
+def as_array(got: object, what: str, allow_scalar: bool = False) -> NDArray[np.float64]:
     """The student's value as a float64 array, or a :class:`TestFailure` saying why it is not acceptable.
 
     The rule is labkit's (``labkit.acceptance.as_float_array``), which the public self-checks apply too: float
@@ -33,19 +40,20 @@ def as_array(got, what, allow_scalar=False):
     return array
 
 
-def _expect_shape(got, shape, what):
+def _expect_shape(got: NDArray[Any], shape: tuple[int, ...], what: str) -> None:
     if got.shape != shape:
         raise TestFailure(f"{what} has shape {got.shape}; expected shape {shape}")
 
 
-def _expect_finite_where(got, expected, what):
+def _expect_finite_where(got: NDArray[np.float64], expected: NDArray[np.float64], what: str) -> None:
     bad = ~np.isfinite(got) & np.isfinite(expected)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise TestFailure(f"{what} contains {got[index]} at index {index} where a finite number was expected")
 
 
-def expect_close(got, expected, what, rtol=1e-7, atol=1e-10, allow_scalar=False):
+def expect_close(got: object, expected: ArrayLike, what: str, rtol: float = 1e-7, atol: float = 1e-10,
+                 allow_scalar: bool = False) -> None:
     """Fail unless the student's ``got`` equals ``expected`` in shape and, within tolerance, in value.
 
     Parameters
@@ -79,7 +87,7 @@ def expect_close(got, expected, what, rtol=1e-7, atol=1e-10, allow_scalar=False)
         )
 
 
-def expect_gradient(got, numeric, what, tol, ignore_below=0.0):
+def expect_gradient(got: object, numeric: ArrayLike, what: str, tol: float, ignore_below: float = 0.0) -> None:
     """Fail unless the student's gradient agrees with a numeric one: ``rel_error(got, numeric, ignore_below)``,
     the course's ``max(|a - b| / max(1e-8, |a| + |b|))``, must be at most ``tol``.
 
@@ -107,7 +115,7 @@ def expect_gradient(got, numeric, what, tol, ignore_below=0.0):
                           f" error {error:.2g}, allowed {tol:g}")
 
 
-def expect_equal(got, expected, what):
+def expect_equal(got: object, expected: object, what: str) -> None:
     """Fail unless ``got == expected`` exactly, for labels, strings and small answers of plain types."""
     if type(got) is not type(expected) and not (isinstance(got, (int, float)) and isinstance(expected, (int, float))):
         raise TestFailure(f"{what} is a {kind_of(got)}; expected a {type(expected).__name__}")
@@ -115,22 +123,23 @@ def expect_equal(got, expected, what):
         raise TestFailure(f"{what} is {got!r}, which is not right")
 
 
-def expect_labels(got, expected, what):
+def expect_labels(got: object, expected: ArrayLike, what: str) -> None:
     """Fail unless ``got`` is an integer array (labels, indices) equal to ``expected``; the message counts the
     wrong entries and never shows them."""
     expected = np.asarray(expected)
     if isinstance(got, Unsupported):
         raise TestFailure(f"{what} is a {got.type_name}; return a NumPy array of integers")
-    got, problem = as_int_array(got)  # labkit's rule, which the public self-checks apply too
+    array: NDArray[Any]
+    array, problem = as_int_array(got)  # labkit's rule, which the public self-checks apply too
     if problem:
         raise TestFailure(f"{what} {problem}")
-    _expect_shape(got, expected.shape, what)
-    wrong = int(np.sum(got != expected))
+    _expect_shape(array, expected.shape, what)
+    wrong = int(np.sum(array != expected))
     if wrong:
         raise TestFailure(f"{what} is wrong in {wrong} of {count(expected.size, 'entry', 'entries')}")
 
 
-def expect_tuple(got, names, call):
+def expect_tuple(got: object, names: Sequence[str], call: str) -> tuple[Any, ...] | list[Any]:
     """The student's tuple (or list) of ``len(names)`` values, or a :class:`TestFailure` saying what came back.
 
     Parameters

@@ -1,12 +1,19 @@
 """Numeric gradients and the course's measure of agreement, computed on the trusted side from reference code."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 from labkit import eval_numerical_gradient
 
 H = 1e-5  # step of every central difference in the hidden specs
 
 
-def numeric_gradient(fn, x, h=H):
+def numeric_gradient(fn: Callable[[NDArray[np.float64]], float], x: ArrayLike, h: float = H) -> NDArray[np.float64]:
     """Central-difference gradient of the scalar function ``fn`` at ``x`` (float64), entry by entry.
 
     The same estimate students use (``labkit.eval_numerical_gradient``), on a working copy of ``x``.
@@ -25,7 +32,8 @@ def numeric_gradient(fn, x, h=H):
     return eval_numerical_gradient(fn, np.array(x, dtype=np.float64), h)
 
 
-def numeric_elementwise_gradient(forward, x, dout, h=H):
+def numeric_elementwise_gradient(forward: Callable[[NDArray[np.float64]], tuple[Any, Any]], x: NDArray[np.float64],
+                                 dout: NDArray[np.float64], h: float = H) -> NDArray[np.float64]:
     """Numeric gradient of ``sum(forward(x)[0] * dout)`` for an ELEMENTWISE ``forward``: every entry of ``x`` is
     nudged at once, which is exact for elementwise functions and costs two calls instead of ``2 * x.size``.
 
@@ -42,7 +50,8 @@ def numeric_elementwise_gradient(forward, x, dout, h=H):
     return (forward(x + h)[0] - forward(x - h)[0]) / (2 * h) * dout
 
 
-def numeric_input_gradients(forward, args, dout, which, h=H):
+def numeric_input_gradients(forward: Callable[..., tuple[Any, Any]], args: Sequence[Any], dout: NDArray[np.float64],
+                            which: Iterable[int], h: float = H) -> list[NDArray[np.float64]]:
     """Numeric gradients of ``sum(forward(*args)[0] * dout)`` with respect to ``args[i]`` for each ``i`` in
     ``which``: what a layer's backward pass must return for the upstream gradient ``dout``.
 
@@ -62,7 +71,7 @@ def numeric_input_gradients(forward, args, dout, which, h=H):
     """
     gradients = []
     for index in which:
-        def loss(value, index=index):
+        def loss(value: NDArray[np.float64], index: int = index) -> float:
             nudged = list(args)
             nudged[index] = value
             return float(np.sum(forward(*nudged)[0] * dout))
@@ -71,7 +80,7 @@ def numeric_input_gradients(forward, args, dout, which, h=H):
     return gradients
 
 
-def rel_error(a, b, ignore_below=0.0):
+def rel_error(a: ArrayLike, b: ArrayLike, ignore_below: float = 0.0) -> float:
     """``max(|a - b| / max(1e-8, |a| + |b|))`` over the entries whose absolute difference exceeds ``ignore_below``
     (0.0 when there are none): the course's measure of agreement between two gradients."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)

@@ -13,7 +13,7 @@ from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 
 from autograder.build import regions
 from autograder.build.builder import build
-from autograder.course import LABS, lab_ids
+from autograder.course import LABS, all_lab_ids
 from autograder.project import Project
 from helpers import ROOT, distinctive_spec_lines, handout_lines, secret_solution_lines
 from lab_tables import LAB_IDS, reference_path
@@ -100,7 +100,7 @@ def test_no_solution_line_of_the_labs_reference_module_reaches_the_students(lab)
 def test_handouts_only_give_answers_of_earlier_labs():
     lab_of_module = {lab.reference: lab.id for lab in LABS}
     handouts = 0
-    for lab in lab_ids():
+    for lab in all_lab_ids():
         nb = nbformat.read(ROOT / "labs" / f"{lab}.ipynb", as_version=4)
         for cell in nb.cells:
             for name in cell.metadata.get("dlcv", {}).get("provided", []):
@@ -165,7 +165,7 @@ def project_copy(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lab", lab_ids())
+@pytest.mark.parametrize("lab", all_lab_ids())
 def test_build_is_byte_identical_when_rerun(project_copy, lab):
     outputs = [project_copy.labs / f"{lab}.ipynb", project_copy.solution_notebooks / f"{lab}.ipynb"]
     build(project_copy, [lab], force=True, progress=lambda line: None)
@@ -217,7 +217,7 @@ def test_a_solution_that_fails_to_execute_leaves_its_lab_untouched(project_copy)
 # ------------------------------------------------------------------ nbgrader accepts the cell metadata (format v3)
 
 @pytest.mark.parametrize("folder", ["labs", "solutions/notebooks"])
-@pytest.mark.parametrize("lab", lab_ids())
+@pytest.mark.parametrize("lab", all_lab_ids())
 def test_nbgrader_accepts_the_cell_metadata(lab, folder):
     nb = nbformat.read(ROOT / folder / f"{lab}.ipynb", as_version=4)
     MetadataValidatorV3().validate_nb(nb)  # raises ValidationError on anything nbgrader would reject
@@ -231,7 +231,7 @@ def test_nbgrader_accepts_the_cell_metadata(lab, folder):
 
 
 def test_the_validator_rejects_what_nbgrader_rejects():
-    nb = nbformat.read(ROOT / "labs" / f"{lab_ids()[0]}.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "labs" / f"{all_lab_ids()[0]}.ipynb", as_version=4)
     nb.cells[0].metadata["nbgrader"]["grade"] = True  # a graded cell without points
     with pytest.raises(Exception, match="[Pp]oints"):
         MetadataValidatorV3().validate_nb(nb)

@@ -24,7 +24,7 @@ from nbgrader.api import Gradebook
 
 import solutions.gradient_descent as ref
 from autograder.build.notebook import exercise_points
-from autograder.course import get_lab, lab_ids
+from autograder.course import get_lab, all_lab_ids
 from autograder.cli import main
 from autograder.export import ExportError
 from autograder.export import nbgrader as exporter
@@ -364,7 +364,7 @@ def handout(cell):
 @pytest.mark.slow
 def test_every_lab_becomes_an_assignment_whose_release_is_the_student_notebook(tmp_path):
     project = Project(ROOT)
-    labs = lab_ids()
+    labs = all_lab_ids()
     exporter.export(project, tmp_path, labs)
     nbgrader(tmp_path, "generate_assignment", "*")
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:

@@ -53,7 +53,7 @@ def test_release_holds_exactly_the_notebooks_labkit_runner_requirements_readme_a
     assert released_files(released) == expected
     for path in expected - {Path(n) for n in TOP_LEVEL} - {release.WORKFLOW}:  # byte copies of the build
         assert (released / path).read_bytes() == (ROOT / "labs" / path).read_bytes(), path
-    assert (released / release.WORKFLOW).read_bytes() == (ROOT / "templates" / "github" / "student.yml").read_bytes()
+    assert (released / release.WORKFLOW).read_bytes() == (ROOT / "workflows" / "student.yml").read_bytes()
 
 
 def test_no_solution_line_no_hidden_spec_line_and_no_grader_in_any_released_file(released):
@@ -170,7 +170,7 @@ def test_a_folder_with_other_files_is_refused_and_left_alone(tmp_path, capsys):
 
 def test_a_stale_student_notebook_is_refused(tmp_path):
     project = tmp_path / "course"
-    for name in ("source", "solutions", "labs", "templates"):
+    for name in ("source", "solutions", "labs", "workflows"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", project)
     notebook = project / "labs" / f"{LAB}.ipynb"

@@ -150,7 +150,7 @@ def test_j2_grades_in_two_processes_and_a_grading_process_killed_mid_batch_loses
         seen.append(sub.student)
         if not killed:
             processes = _grading_processes()
-            assert len(processes) == 2  # -j2: two grading processes, each with its own GIL and warm template
+            assert len(processes) == 2  # -j2: two grading processes, each with its own GIL and warm parent
             os.kill(processes[0], signal.SIGKILL)
             killed.append(processes[0])
 

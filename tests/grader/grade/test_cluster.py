@@ -350,7 +350,7 @@ def test_the_course_digest_covers_specs_solutions_labkit_and_the_grader():
     names = {name for name, _ in _course_files()}
     for lab in gradable_lab_ids():
         assert f"autograder/hidden/{lab}.py" in names
-    assert {"solutions/gradient_descent.py", "autograder/grade/runner.py", "autograder/sandbox.py",
+    assert {"solutions/gradient_descent.py", "autograder/grade/runner.py", "autograder/sandbox/runtime.py",
             "autograder/worker/lockdown.py", "labkit/__init__.py"} <= names
     assert not [n for n in names if "__pycache__" in n or not n.endswith(".py")]
     digest = course_digest()

@@ -1,9 +1,9 @@
-"""Workers forked from the warm template: as isolated as cold ones, and nothing passes from one to the next.
+"""Workers forked from the warm parent: as isolated as cold ones, and nothing passes from one to the next.
 
-Every test here runs as root only (the template is used only as root, where a child runs as another user than the
-template). A submission that tampers with everything it can reach — globals, builtins, NumPy functions and
+Every test here runs as root only (the warm parent is used only as root, where a child runs as another user than
+the warm parent). A submission that tampers with everything it can reach — globals, builtins, NumPy functions and
 ndarray methods, sys.modules, environment variables, files in /tmp and its working folder — is graded through the
-same template as honest ones, which must score exactly what they score on cold workers.
+same warm parent as honest ones, which must score exactly what they score on cold workers.
 """
 
 import os
@@ -123,14 +123,14 @@ def _per_test(results):
     return [(t["name"], t["score"], t["output"]) for t in results["tests"]]
 
 
-def _templates_of_this_process():
-    """pids of the warm templates this test process started (their command line names the template module)."""
+def _warm_parents_of_this_process():
+    """pids of the warm parents this test process started (their command line names the warm parent's module)."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
             if not entry.name.isdigit() or int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) != os.getpid():
                 continue
-            if b"dlcv_worker.zygote" in (entry / "cmdline").read_bytes():
+            if b"dlcv_worker.warm_parent" in (entry / "cmdline").read_bytes():
                 found.append(int(entry.name))
         except (OSError, IndexError, ValueError):
             continue
@@ -140,7 +140,7 @@ def _templates_of_this_process():
 # ---------------------------------------------------------------------------------------------- no state passes
 
 
-def test_nothing_a_worker_changes_reaches_the_next_one_from_the_same_template(tmp_path):
+def test_nothing_a_worker_changes_reaches_the_next_one_from_the_same_warm_parent(tmp_path):
     with _runtime(tmp_path) as runtime:
         first = Worker(runtime, Limits())
         try:
@@ -150,11 +150,11 @@ def test_nothing_a_worker_changes_reaches_the_next_one_from_the_same_template(tm
         finally:
             first.close()
         assert tampered["allclose"] and tampered["method"] and tampered["env"] and tampered["files"]  # it did tamper
-        template = runtime.zygote.pid
+        parent = runtime.warm_parent.pid
 
         second = Worker(runtime, Limits())
         try:
-            assert second.warm and runtime.zygote.pid == template
+            assert second.warm and runtime.warm_parent.pid == parent
             assert _run(second, PROBE) == CLEAN
         finally:
             second.close()
@@ -169,8 +169,9 @@ def test_honest_submissions_after_an_attacker_score_as_on_cold_workers(tmp_path)
 
     with _runtime(tmp_path, paths) as warm:
         order = [attacker, subs["full"], attacker, subs["stub"], attacker, subs["partial"], subs["full"]]
-        graded = [(sub.student, grade_submission(sub, warm, Limits(), default_seed(sub.student, sub.lab))) for sub in order]
-        assert warm.zygote is not None and warm.zygote_failures == 0
+        graded = [(sub.student, grade_submission(sub, warm, Limits(), default_seed(sub.student, sub.lab)))
+                  for sub in order]
+        assert warm.warm_parent is not None and warm.warm_parent_failures == 0
     for student, results in graded:
         if student == "mallory":
             assert results["score"] == 0 and results["gradable"]
@@ -179,7 +180,7 @@ def test_honest_submissions_after_an_attacker_score_as_on_cold_workers(tmp_path)
             assert _per_test(results) == _per_test(expected[student])
 
 
-# ---------------------------------------------------------------------------------------------- the template itself
+# ----------------------------------------------------------------------------------------- the warm parent itself
 
 
 def _readable_memory(pid):
@@ -205,7 +206,7 @@ def _solution_lines():
             sorted(hidden_spec_lines(ROOT / "autograder" / "hidden" / f"{LAB}.py", docstrings=True)))
 
 
-def test_the_template_holds_no_reference_spec_or_submission(tmp_path):
+def test_the_warm_parent_holds_no_reference_spec_or_submission(tmp_path):
     marker = f"dlcv-warm-submission-{os.getpid()}-{time.time_ns()}"
     nb = nbformat.read(HONEST["full"][0], as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(f"SUBMISSION_MARKER = {marker!r}"))
@@ -213,7 +214,7 @@ def test_the_template_holds_no_reference_spec_or_submission(tmp_path):
     nbformat.write(nb, path)
     with _runtime(tmp_path, [path]) as runtime:
         assert grade_submission(Submission(path, "alice", LAB), runtime, Limits(), default_seed("alice", LAB))["score"] == 29
-        pid = runtime.zygote.pid
+        pid = runtime.warm_parent.pid
         status = Path(f"/proc/{pid}/status").read_text()
         maps = Path(f"/proc/{pid}/maps").read_text()
         fds = {fd: os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
@@ -226,7 +227,7 @@ def test_the_template_holds_no_reference_spec_or_submission(tmp_path):
     assert fds["0"] == fds["1"] == fds["2"] == "/dev/null"
     assert sorted(t.split(":")[0] for fd, t in fds.items() if fd not in "012") == ["socket"]  # its control channel
     assert environ == worker_environment()
-    assert marker.encode() not in memory  # a submission never reaches the template
+    assert marker.encode() not in memory  # a submission never reaches the warm parent
     for module in (b"solutions.gradient_descent", b"autograder.hidden", b"autograder.grade.runner"):
         assert module not in memory, module
     solution, spec = _solution_lines()
@@ -235,7 +236,7 @@ def test_the_template_holds_no_reference_spec_or_submission(tmp_path):
     assert leaked == []
 
 
-def test_workers_of_one_template_share_no_pipe_and_no_random_state(tmp_path):
+def test_workers_of_one_warm_parent_share_no_pipe_and_no_random_state(tmp_path):
     source = """
         import os, random
         import numpy as np
@@ -282,7 +283,7 @@ def test_warm_and_cold_workers_report_the_same_protections(tmp_path):
 # ---------------------------------------------------------------------------------------------- when it dies
 
 
-def test_a_template_killed_mid_batch_is_replaced_and_every_score_is_right(tmp_path):
+def test_a_warm_parent_killed_mid_batch_is_replaced_and_every_score_is_right(tmp_path):
     from autograder.grade.batch import grade_batch
     from autograder.grade.submissions import find_submissions
 
@@ -296,25 +297,25 @@ def test_a_template_killed_mid_batch_is_replaced_and_every_score_is_right(tmp_pa
     submissions, _ = find_submissions([folder], [LAB])
     killed, done = [], []
 
-    def kill_the_template(sub, results):
+    def kill_the_warm_parent(sub, results):
         done.append(sub)
         if len(done) in (1, 4):  # the worker after a kill may start cold; the one after it is warm again
-            pids = _templates_of_this_process()
+            pids = _warm_parents_of_this_process()
             assert len(pids) == 1, pids
             os.kill(pids[0], signal.SIGKILL)
             killed.append(pids[0])
 
-    outcome = grade_batch(submissions, tmp_path / "out", jobs=1, force=True, progress=kill_the_template)
+    outcome = grade_batch(submissions, tmp_path / "out", jobs=1, force=True, progress=kill_the_warm_parent)
     assert {sub.student: r["score"] for sub, r in outcome.graded} == expected
-    assert len(set(killed)) == 2  # the second kill met a new template
-    assert _templates_of_this_process() == []  # the batch's runtime is closed with it
+    assert len(set(killed)) == 2  # the second kill met a new warm parent
+    assert _warm_parents_of_this_process() == []  # the batch's runtime is closed with it
 
 
-def test_a_worker_outlives_its_template_and_the_next_one_is_warm_again(tmp_path):
+def test_a_worker_outlives_its_warm_parent_and_the_next_one_is_warm_again(tmp_path):
     with _runtime(tmp_path) as runtime:
         worker = Worker(runtime, Limits())
         try:
-            old = runtime.zygote.pid
+            old = runtime.warm_parent.pid
             os.kill(old, signal.SIGKILL)
             time.sleep(0.05)
             assert _run(worker, "def probe():\n    return 42\n") == 42
@@ -322,7 +323,7 @@ def test_a_worker_outlives_its_template_and_the_next_one_is_warm_again(tmp_path)
             worker.close()
         again = Worker(runtime, Limits())
         try:
-            assert again.warm and runtime.zygote.pid != old
+            assert again.warm and runtime.warm_parent.pid != old
             assert _run(again, PROBE)["env"] is False
         finally:
             again.close()

@@ -1,4 +1,4 @@
-"""The GitHub workflow templates: each `run:` step runs here as written — the student workflow in a copy of the
+"""The GitHub CI workflows (workflows/): each `run:` step runs here as written — the student workflow in a copy of the
 release, the staff workflow in a staff repository with example submissions."""
 
 import csv
@@ -18,14 +18,14 @@ from packaging.requirements import Requirement
 from autograder.cli import main
 from helpers import ROOT
 
-TEMPLATES = ROOT / "templates" / "github"
+WORKFLOWS = ROOT / "workflows"
 LAB = "01_gradient_descent"
 # Steps that cannot run here: GitHub's own actions (the runner's checkout, Python and artifact store).
 SKIPPED_ACTIONS = {"actions/checkout@v4", "actions/setup-python@v5", "actions/upload-artifact@v4"}
 
 
 def workflow(name):
-    data = yaml.safe_load((TEMPLATES / name).read_text())
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
     triggers = data.get("on", data.get(True))  # YAML 1.1 reads a bare `on` as true
     return data, triggers, next(iter(data["jobs"].values()))["steps"]
 
@@ -69,7 +69,7 @@ def test_student_workflow_runs_the_self_checks_of_the_release(tmp_path):
 
 
 def test_student_workflow_holds_no_hidden_material():
-    text = (TEMPLATES / "student.yml").read_text()
+    text = (WORKFLOWS / "student.yml").read_text()
     assert not [word for word in ("autograder", "solutions", "hidden/", "dlcv grade", "secrets.") if word in text]
 
 

@@ -1,19 +1,21 @@
-"""The warm template, trusted side: start it, ask it for a fresh worker, and kill that worker.
+"""Warm workers, grader side: start the warm parent, ask it for a fresh worker, and kill that worker.
 
 A cold worker is a new ``python -I`` that imports NumPy before it locks itself down: most of the cost of a small
-submission. The template (``autograder.worker.zygote``, read its docstring) is one such interpreter per
+submission. The warm parent (``autograder.worker.warm_parent``, read its docstring) is one such interpreter per
 :class:`~autograder.sandbox.Runtime`, started lazily, that has done the imports and forks a child per worker. Each
 child then locks itself down exactly as a cold worker does, with its own private uid, namespaces, /tmp, /proc and
-limits; the template itself never runs student code and never holds a submission, a reply, the reference module
+limits; the warm parent itself never runs student code and never holds a submission, a reply, the reference module
 or a hidden spec.
 
-This side creates both pipes of a worker, hands the worker's ends to the template with ``SCM_RIGHTS`` and closes
-them at once; the template answers with a pidfd of the child, with which this side signals the child and waits
-for its exit without racing a reused pid. Every exchange has a deadline; any failure (the template died, hung or
-answered nonsense) raises :class:`ZygoteError`, and the caller starts a cold worker instead.
+This side creates both pipes of a worker, hands the worker's ends to the warm parent with ``SCM_RIGHTS`` and closes
+them at once; the warm parent answers with a pidfd of the child, with which this side signals the child and waits
+for its exit without racing a reused pid. Every exchange has a deadline; any failure (the warm parent died, hung
+or answered nonsense) raises :class:`WarmParentError`, and the caller starts a cold worker instead.
 
-The template runs as root only: a child then runs as another user and cannot signal, trace or read it.
+The warm parent runs as root only: a child then runs as another user and cannot signal, trace or read it.
 """
+
+from __future__ import annotations
 
 import os
 import select
@@ -23,20 +25,22 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
-from .worker import protocol
+from ..worker import protocol
 
-_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from dlcv_worker.zygote import main; main()"
-BOOT_SECONDS = 30.0    # the template's imports, once per runtime
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from dlcv_worker.warm_parent import main; main()"
+BOOT_SECONDS = 30.0    # the warm parent's imports, once per runtime
 SPAWN_SECONDS = 10.0   # one fork and its answer (milliseconds normally)
 
 
-class ZygoteError(RuntimeError):
-    """The template could not start a worker (it died, hung or answered nonsense)."""
+class WarmParentError(RuntimeError):
+    """The warm parent could not start a worker (it died, hung or answered nonsense)."""
 
 
 class WarmProcess:
-    """A worker forked by the template: its pid, a pidfd, and this side's ends of its two pipes.
+    """A worker forked by the warm parent: its pid, a pidfd, and this side's ends of its two pipes.
 
     Parameters
     ----------
@@ -49,22 +53,25 @@ class WarmProcess:
 
     warm = True
 
-    def __init__(self, pid, pidfd, to_worker, from_worker):
-        self.pid, self.pidfd = pid, pidfd
+    def __init__(self, pid: int, pidfd: int, to_worker: int, from_worker: int) -> None:
+        self.pid = pid
+        self.pidfd: int | None = pidfd
         self.to_worker, self.from_worker = to_worker, from_worker
 
-    def exited(self, seconds=0.0):
+    def exited(self, seconds: float = 0.0) -> bool:
         """Whether the process has exited, waiting up to ``seconds``."""
+        if self.pidfd is None:  # killed (:meth:`kill`), its pidfd closed
+            return True
         poller = select.poll()
         poller.register(self.pidfd, select.POLLIN)
         return bool(poller.poll(seconds * 1000))
 
-    def kill(self):
+    def kill(self) -> None:
         """SIGKILL the worker and its process group (its own session), wait for its exit, close its pipes."""
         if self.pidfd is None:
             return
         if not self.exited():
-            try:  # the child is alive (or a zombie its template has not reaped): the group id is still its own
+            try:  # the child is alive (or a zombie its warm parent has not reaped): the group id is still its own
                 os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
@@ -81,8 +88,8 @@ class WarmProcess:
         self.pidfd = None
 
 
-class Zygote:
-    """One template process and its control socket. Thread-safe: requests are answered one at a time.
+class WarmParent:
+    """One warm parent process and its control socket. Thread-safe: requests are answered one at a time.
 
     Parameters
     ----------
@@ -93,17 +100,18 @@ class Zygote:
 
     Raises
     ------
-    ZygoteError
-        The template did not boot.
+    WarmParentError
+        The warm parent did not boot.
     """
 
-    def __init__(self, runtime_dir, env):
+    def __init__(self, runtime_dir: Path, env: dict[str, str]) -> None:
         self._lock = threading.Lock()
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-B", "-c", _BOOT, str(runtime_dir)],
-                stdin=theirs, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdin=theirs,  # type: ignore[call-overload]  # Popen takes any object with fileno()
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 cwd=runtime_dir, env=env, start_new_session=True,
             )
         finally:
@@ -113,16 +121,16 @@ class Zygote:
             ready = protocol.read_frame(self._control.fileno(), time.monotonic() + BOOT_SECONDS)
         except (protocol.WorkerTimeout, protocol.WorkerGone, protocol.ProtocolError) as error:
             self.close()
-            raise ZygoteError(f"the warm template did not boot ({type(error).__name__})") from None
+            raise WarmParentError(f"the warm parent did not boot ({type(error).__name__})") from None
         if ready.get("threads") != 1:
             self.close()
-            raise ZygoteError(f"the warm template is not single-threaded ({ready.get('threads')!r} threads)")
+            raise WarmParentError(f"the warm parent is not single-threaded ({ready.get('threads')!r} threads)")
         self.pid = self.process.pid
 
-    def alive(self):
+    def alive(self) -> bool:
         return self.process.poll() is None
 
-    def spawn(self, config):
+    def spawn(self, config: dict[str, Any]) -> WarmProcess:
         """Fork a worker for ``config`` (the cold worker's config) and return its :class:`WarmProcess`."""
         to_read, to_write = os.pipe()      # grader -> worker
         from_read, from_write = os.pipe()  # worker -> grader
@@ -138,7 +146,7 @@ class Zygote:
             os.close(from_write)
         return WarmProcess(pid, pidfd, to_write, from_read)
 
-    def _request(self, fds, message):
+    def _request(self, fds: list[int], message: dict[str, Any]) -> tuple[int, int]:
         deadline = time.monotonic() + SPAWN_SECONDS
         fileno = self._control.fileno()
         try:
@@ -149,22 +157,24 @@ class Zygote:
             marker, received, _, _ = socket.recv_fds(self._control, 1, 1)
             reply = protocol.read_frame(fileno, deadline)
         except (OSError, protocol.WorkerTimeout, protocol.WorkerGone, protocol.ProtocolError) as error:
-            raise ZygoteError(f"the warm template did not answer ({type(error).__name__})") from None
+            raise WarmParentError(f"the warm parent did not answer ({type(error).__name__})") from None
         pid = reply.get("pid")
         if marker != b"P" or len(received) != 1 or type(pid) is not int:
             for fd in received:
                 os.close(fd)
-            raise ZygoteError(f"the warm template could not start a worker: {str(reply.get('error'))[:300]}")
+            raise WarmParentError(f"the warm parent could not start a worker: {str(reply.get('error'))[:300]}")
         return pid, received[0]
 
     @staticmethod
-    def _wait(fileno, deadline, write=False):
+    def _wait(fileno: int, deadline: float, write: bool = False) -> None:
         left = deadline - time.monotonic()
-        if left <= 0 or not any(select.select([], [fileno], [], left) if write else select.select([fileno], [], [], left)):
+        if left <= 0:
+            raise protocol.WorkerTimeout()
+        if not any(select.select([], [fileno], [], left) if write else select.select([fileno], [], [], left)):
             raise protocol.WorkerTimeout()
 
-    def close(self):
-        """End the template (its children are workers of their own and are not touched)."""
+    def close(self) -> None:
+        """End the warm parent (its children are workers of their own and are not touched)."""
         try:
             self._control.close()
         except OSError:

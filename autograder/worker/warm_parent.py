@@ -1,24 +1,24 @@
-"""The warm template (worker side): a process that has imported what every worker imports, and forks one fresh
-child per worker the grader asks for. It never runs student code and never sees a submission.
+"""The warm parent, sandbox side: a preloaded process that has imported what every worker imports, and forks one
+fresh child per worker the grader asks for. It never runs student code and never sees a submission.
 
-Started by the trusted grader (``autograder.zygote``) as ``python -I -B -c <boot> RUNTIME_DIR``, as root, with the
-same scrubbed environment as a cold worker (one BLAS/OpenMP thread), its control socket on fd 0 and nothing else
-open. What it holds: NumPy, this package, labkit (public) — and the configs of the workers it started, which hold
-nothing a worker does not get anyway (the hidden paths' names, limits, a uid). It never holds the reference
-module, a hidden spec, a submission or any reply of a worker: those travel only on each child's own pipes, which
-the grader creates and hands over with each request.
+Started by the trusted grader (``autograder.sandbox.warm_workers``) as ``python -I -B -c <boot> RUNTIME_DIR``, as
+root, with the same scrubbed environment as a cold worker (one BLAS/OpenMP thread), its control socket on fd 0 and
+nothing else open. What it holds: NumPy, this package, labkit (public) — and the configs of the workers it started,
+which hold nothing a worker does not get anyway (the hidden paths' names, limits, a uid). It never holds the
+reference module, a hidden spec, a submission or any reply of a worker: those travel only on each child's own
+pipes, which the grader creates and hands over with each request.
 
 One request: a byte ``F`` carrying two descriptors (``SCM_RIGHTS``: the read end of the grader's request pipe and
 the write end of its reply pipe), then a protocol frame ``{"config": ...}`` — the cold worker's config. The
-template forks; the parent closes both descriptors at once (so no later child can inherit them) and answers with a
-byte ``P`` carrying a pidfd of the child, then ``{"pid": pid}``. A child that cannot be started is answered with
-``{"error": ...}``. The template exits when the grader closes the socket.
+warm parent forks; it closes both descriptors at once (so no later child can inherit them) and answers with a byte
+``P`` carrying a pidfd of the child, then ``{"pid": pid}``. A child that cannot be started is answered with
+``{"error": ...}``. The warm parent exits when the grader closes the socket.
 
-The child, in order: leaves the template's SIGCHLD handler and control socket behind, starts its own session (so
-the grader can kill its whole process group), puts the two pipes on fds 0/1 and closes every other descriptor,
+The child, in order: leaves the warm parent's SIGCHLD handler and control socket behind, starts its own session
+(so the grader can kill its whole process group), puts the two pipes on fds 0/1 and closes every other descriptor,
 reseeds every random generator it inherited, and then does exactly what a cold worker does after its imports
 (:func:`.main.run`: lockdown — namespaces, covers, private /proc, limits, private uid — then the serve loop).
-It always ends with ``os._exit``: it can never return into the template's loop.
+It always ends with ``os._exit``: it can never return into the warm parent's loop.
 """
 
 import os
@@ -82,9 +82,9 @@ def _child(control, pipes, config):
 
 
 def _spawn(control, pipes, config):
-    """Fork a worker for ``config``; returns ``(pid, pidfd)``, both owned by this template."""
+    """Fork a worker for ``config``; returns ``(pid, pidfd)``, both owned by this warm parent."""
     if _threads() != 1:  # a fork copies one thread only: a lock held by another one would stay held forever
-        raise RuntimeError(f"the template has {_threads()} threads")
+        raise RuntimeError(f"the warm parent has {_threads()} threads")
     pid = os.fork()
     if pid == 0:
         _child(control, pipes, config)
@@ -123,7 +123,7 @@ def serve(control):
 
 
 def main():
-    """Boot the template: move the control socket off fd 0, import everything once, then serve."""
+    """Boot the warm parent: move the control socket off fd 0, import everything once, then serve."""
     control = socket.socket(fileno=os.dup(0))
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):

@@ -1,8 +1,8 @@
-"""Functions and objects the hidden tests pass to student code (a callable cannot cross the sandbox boundary,
-a name can).
+"""Callbacks: functions (and objects) the hidden tests pass to student code (a callable cannot cross the sandbox
+boundary, a name can).
 
-``build(name, params)`` makes them. Functions are evaluated in the trusted grader only: the student's code gets
-a stand-in that calls back for every value, so no parameter of a test function (a polynomial's coefficients,
+``make(name, params)`` makes them. Callbacks are evaluated in the trusted grader only: the student's code gets
+a stand-in that calls back for every value, so no parameter of a callback (a polynomial's coefficients,
 a quadratic's centre) can be read from the worker's memory. Objects in ``BUILT_IN_WORKER`` (a seeded random
 generator, whose seed is no secret) are built inside the worker from their parameters.
 """
@@ -60,7 +60,7 @@ def _rosenbrock_gradient(a, b):
     return fn
 
 
-_FACTORIES = {
+_MAKERS = {
     "polynomial": _polynomial,
     "linear_gradient": _linear_gradient,
     "quadratic_form": _quadratic_form,
@@ -73,10 +73,10 @@ _FACTORIES = {
 BUILT_IN_WORKER = frozenset({"default_rng"})
 
 
-def build(name, params):
-    """The test function ``name`` with keyword parameters ``params``."""
+def make(name, params):
+    """The callback ``name`` with keyword parameters ``params``."""
     try:
-        factory = _FACTORIES[name]
+        factory = _MAKERS[name]
     except KeyError:
         raise ValueError(f"unknown test function {name!r}") from None
     return factory(**params)
