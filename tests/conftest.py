@@ -7,7 +7,6 @@ that time things, pin CPUs, start clusters or create users share one group, one 
 """
 
 import pytest
-
 from lab_tables import LAB_IDS, marker
 
 # Files whose tests time themselves, pin CPUs, create users or run whole batches: one group, run one by one.

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+from lab_tables import bobs_notebook, bobs_scores, mistakes_of, replace_function, with_mistake  # noqa: F401
 
-from autograder.sandbox import paths_to_expose, paths_to_hide
 from autograder.grade.batch import default_seed
 from autograder.grade.runner import grade_submission
 from autograder.grade.submissions import Submission
-from autograder.sandbox import Limits, Runtime
-from lab_tables import bobs_notebook, bobs_scores, mistakes_of, replace_function, with_mistake  # noqa: F401
+from autograder.sandbox import Limits, Runtime, paths_to_expose, paths_to_hide
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -164,7 +163,7 @@ def record_hidden_values(reference, function_names, monkeypatch):
 
     monkeypatch.setattr(runner._Session, "call", recording_call)
     for fn_name in function_names:
-        def recording(*args, _real=getattr(reference, fn_name), **kwargs):
+        def recording(*args, _real=getattr(reference, fn_name), **kwargs):  # noqa: B008 - bound once, on purpose
             result = _real(*args, **kwargs)
             secrets.extend(numbers_in(result))
             return result

@@ -4,11 +4,11 @@ import re
 
 import jupytext
 import pytest
+from lab_tables import LAB_IDS, marker
 
-from autograder.course import get_lab, gradable_lab_ids, all_lab_ids, load_spec
+from autograder.course import all_lab_ids, get_lab, gradable_lab_ids, load_spec
 from autograder.project import Project
 from helpers import ROOT
-from lab_tables import LAB_IDS, marker
 from labkit.selfcheck import registered_checks
 
 PROJECT = Project(ROOT)

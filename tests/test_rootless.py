@@ -29,9 +29,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from test_corpus import (ATTACKS, HONEST, LAB, _attack_counts, _grade_attacks, assert_attack_gained_nothing,
-                         run_batch)
+from test_corpus import ATTACKS, HONEST, LAB, _attack_counts, _grade_attacks, assert_attack_gained_nothing, run_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = "dlcv-test"

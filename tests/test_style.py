@@ -1,4 +1,5 @@
-"""The house rules that tools check: the trusted side's public functions are annotated, and mypy agrees with them.
+"""The house rules that tools check: ruff's lint rules hold, the trusted side's public functions are annotated, and mypy
+agrees with them.
 
 The packages checked are the ones ``[tool.mypy] files`` in pyproject.toml lists (the catalogue, project.py, grade/,
 sandbox/, export/ and the CLI); ``autograder/worker/`` runs inside the sandbox and the hidden specs are loaded from
@@ -74,3 +75,10 @@ def test_mypy_finds_no_error():
     seconds = time.monotonic() - started
     assert completed.returncode == 0, f"mypy found errors:\n{completed.stdout}{completed.stderr}"
     assert seconds < MYPY_SECONDS, f"mypy took {seconds:.0f} s (at most {MYPY_SECONDS} s)"
+
+
+def test_ruff_finds_nothing():
+    """The lint rules of pyproject.toml ([tool.ruff]) hold over the whole repository."""
+    completed = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT,
+                               capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr

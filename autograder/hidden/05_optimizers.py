@@ -7,9 +7,9 @@ the documented state (``velocity``, ``cache``, ``m``, ``v``, ``t``, ``v_max``) a
 from the same start. Failure messages name the step, the quantity and the size of the error, never the inputs.
 
 Tolerances. Nothing here is a numeric derivative: a right answer computes the reference's formulas, possibly in
-another order. ``tests/test_lab05_optimizers.py`` keeps such rewrites of every graded function (``lr / d * dw``
-for ``lr * dw / d``, ``cache + (1 - rho) * (dw**2 - cache)``, Adam in PyTorch's arrangement, the EWA as a
-weighted sum, ``np.linalg.inv`` for ``solve``, ``cos**2`` for ``(1 + cos) / 2``, ...) and runs every test of
+another order. ``tests/labs/05_optimizers/test_grading.py`` keeps such rewrites of every graded function
+(``lr / d * dw`` for ``lr * dw / d``, ``cache + (1 - rho) * (dw**2 - cache)``, Adam in PyTorch's arrangement, the
+EWA as a weighted sum, ``np.linalg.inv`` for ``solve``, ``cos**2`` for ``(1 + cos) / 2``, ...) and runs every test of
 this spec on them locally. Over 1,000 seeds they pass with all tolerances 100 times tighter; at 1,000 times
 tighter (``RTOL`` = 1e-12) 3 of the 39,000 runs fail (RMSProp's and Nesterov's multi-step runs): rounding
 differences reach about 1e-12 relative. The same file's 24 wrong answers fail exactly the same tests with all

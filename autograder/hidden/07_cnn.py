@@ -15,8 +15,8 @@ Tolerances (measured by running every test of this spec on the reference itself 
   1e-16 * |sum(out * dout)| / h: measured at most 1.1e-8 in absolute value for the layers and 8.0e-8 for the
   ConvNet. Without ``GRAD_IGNORE`` that rounding on entries near 0 gives relative errors up to 1.5e-4 (layers) and
   2.5e-2 (the ConvNet's last layer); with it the worst relative error is 6.1e-8 (margin 160). Every wrong
-  gradient tested in ``tests/test_lab07_cnn.py`` is off by O(1), far above both. Max-pooling inputs are a shuffled
-  grid of values at least 0.08 apart, so no nudge by h changes a window's maximum.
+  gradient tested in ``tests/labs/07_cnn/test_grading.py`` is off by O(1), far above both. Max-pooling inputs are
+  a shuffled grid of values at least 0.08 apart, so no nudge by h changes a window's maximum.
 * The ConvNet's gradients: ``rtol = 1e-6`` against the reference, and the numeric check above on problems whose
   ReLU inputs are at least ``KINK_MARGIN = 1e-3`` from 0 and whose pooled maxima lead their window's runner-up by as
   much (redrawn otherwise: 90 % of 3,000 draws pass at once, none needed more than 4), so the difference

@@ -3,7 +3,8 @@ numeric gradients of the reference's forward passes, and, for the adjoint proper
 (``solutions.cnn``, a trusted oracle on this side only).
 
 Tolerances, measured by ``benchmarks/lab08_tolerances.py``, which runs every test below with the reference as the
-student over 2,000 seeds (``tests/test_lab08_autoencoders.py`` repeats it over 30 seeds and asserts the margins):
+student over 2,000 seeds (``tests/labs/08_autoencoders/test_grading.py`` repeats it over 30 seeds and asserts the
+margins):
 
 * ``RTOL = 1e-7`` for values compared with the reference (the reference agrees with PyTorch to about 1e-14, and
   other correct formulations -- the gather form of the transposed convolution, a naive loop -- score full marks,

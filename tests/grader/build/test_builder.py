@@ -9,6 +9,7 @@ from functools import cache
 
 import nbformat
 import pytest
+from lab_tables import LAB_IDS, reference_path
 from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 
 from autograder.build import regions
@@ -16,7 +17,6 @@ from autograder.build.builder import build
 from autograder.course import LABS, all_lab_ids
 from autograder.project import Project
 from helpers import ROOT, distinctive_spec_lines, handout_lines, secret_solution_lines
-from lab_tables import LAB_IDS, reference_path
 
 MODULE = '''import numpy as np
 

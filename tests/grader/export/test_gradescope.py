@@ -15,10 +15,9 @@ import nbformat
 import pytest
 
 from autograder.cli import main
-from autograder.export import ExportError
-from autograder.export import gradescope, gradescope_run
-from autograder.export.grading import grade_notebook
 from autograder.course import load_spec
+from autograder.export import ExportError, gradescope, gradescope_run
+from autograder.export.grading import grade_notebook
 from autograder.grade.batch import default_seed
 from autograder.grade.submissions import safe_id
 from autograder.project import Project

@@ -24,14 +24,20 @@ from nbgrader.api import Gradebook
 
 import solutions.gradient_descent as ref
 from autograder.build.notebook import exercise_points
-from autograder.course import get_lab, all_lab_ids
 from autograder.cli import main
+from autograder.course import all_lab_ids, get_lab
 from autograder.export import ExportError
 from autograder.export import nbgrader as exporter
 from autograder.export.grading import grade_notebook
 from autograder.project import Project
-from helpers import (ROOT, assert_messages_reveal_no_hidden_values, distinctive_spec_lines, record_hidden_values,
-                     replace_function, secret_solution_lines)
+from helpers import (
+    ROOT,
+    assert_messages_reveal_no_hidden_values,
+    distinctive_spec_lines,
+    record_hidden_values,
+    replace_function,
+    secret_solution_lines,
+)
 
 LAB = "01_gradient_descent"
 EXAMPLES = ROOT / "examples" / "submissions"

@@ -17,11 +17,10 @@ import yaml
 
 from autograder.build import regions
 from autograder.cli import main
+from autograder.course import all_lab_ids, load_spec
 from autograder.export.grading import grade_notebook
 from autograder.export.otter import PLUGIN, SOURCE_COPY
 from autograder.grade import results as schema
-from autograder.course import all_lab_ids, load_spec
-
 from helpers import ROOT, student_notebook
 
 LAB = "01_gradient_descent"

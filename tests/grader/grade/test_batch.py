@@ -77,9 +77,9 @@ def test_a_batch_runs_on_any_executor_and_its_sandbox_is_set_up_where_it_grades(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from autograder.course import gradable_lab_ids
     from autograder.grade import batch
     from autograder.grade.submissions import find_submissions
-    from autograder.course import gradable_lab_ids
 
     def no_runtime_here(*args, **kwargs):
         raise AssertionError("the client process set up a worker runtime")

@@ -15,11 +15,11 @@ import nbformat
 import psutil
 import pytest
 
+from autograder.course import gradable_lab_ids
 from autograder.grade.batch import grade_batch
 from autograder.grade.cluster import ClusterExecutor, parse_scheduler
 from autograder.grade.digest import _course_files, course_digest, short
 from autograder.grade.submissions import find_submissions
-from autograder.course import gradable_lab_ids
 from autograder.sandbox import Limits
 from helpers import ROOT, replace_function, solution_notebook
 
@@ -239,7 +239,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(tmp_path, real_c
     assert sorted(r["student"] for r in rows) == sorted(p.stem.split("_")[0] for p in folder.iterdir())
     results = _results(out)
     assert len(results) == 16
-    for (student, lab), graded in results.items():
+    for (student, _lab), graded in results.items():
         assert _graded(graded) == _graded(expected[student]), student
     assert stdout.count(f" {LAB} ") == 16  # the summary lists each submission once
 

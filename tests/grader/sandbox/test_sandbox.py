@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.sandbox import paths_to_expose, paths_to_hide
-from autograder.sandbox import Limits, Runtime, Worker
+from autograder.sandbox import Limits, Runtime, Worker, paths_to_expose, paths_to_hide
 from autograder.worker import protocol
 from helpers import ROOT, failed_tests, grade_notebook, replace_function, solution_notebook
 

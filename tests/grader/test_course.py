@@ -9,8 +9,8 @@ import nbformat
 import pytest
 
 from autograder import course
-from autograder.course import LABS, get_lab, gradable_lab_ids, all_lab_ids, labkit_files, load_spec, source_bundle
-from autograder.export import EXPORTERS, COURSE_TOOLS, Exporter
+from autograder.course import LABS, all_lab_ids, get_lab, gradable_lab_ids, labkit_files, load_spec, source_bundle
+from autograder.export import COURSE_TOOLS, EXPORTERS, Exporter
 from autograder.project import Project, ProjectError
 from helpers import ROOT
 
@@ -25,7 +25,9 @@ def test_every_catalogue_entry_has_its_files(lab):
     assert lab.public_checks_path(PROJECT).is_file(), lab.public_checks_path(PROJECT)
     assert importlib.import_module(lab.reference).__file__ == str(lab.reference_path(PROJECT))
     assert importlib.import_module(lab.public_checks).__file__ == str(lab.public_checks_path(PROJECT))
-    assert (ROOT / "labs" / f"{lab.id}.ipynb").is_file() and (ROOT / "solutions" / "notebooks" / f"{lab.id}.ipynb").is_file()
+    assert (ROOT / "labs" / f"{lab.id}.ipynb").is_file()
+    assert (ROOT / "solutions" / "notebooks" / f"{lab.id}.ipynb").is_file()
+    assert lab.mistakes(PROJECT).is_file(), lab.mistakes(PROJECT)
 
 
 def test_nothing_on_disk_is_left_out_of_the_catalogue():
