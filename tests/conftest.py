@@ -7,6 +7,7 @@ that time things, pin CPUs, start clusters or create users share one group, one 
 """
 
 import pytest
+from lab_contract import parametrize_mistakes
 from lab_tables import LAB_IDS, marker
 
 # Files whose tests time themselves, pin CPUs, create users or run whole batches: one group, run one by one.
@@ -24,3 +25,7 @@ def pytest_collection_modifyitems(config, items):
         path = item.nodeid.split("::")[0]
         if xdist and not path.startswith("tests/labs/"):
             item.add_marker(pytest.mark.xdist_group("serial" if path in SERIAL else path))
+
+
+def pytest_generate_tests(metafunc):
+    parametrize_mistakes(metafunc)

@@ -17,6 +17,7 @@ from helpers import (
     solution_notebook,
     student_notebook,
 )
+from lab_contract import LabContract
 from lab_tables import mistakes_of
 from labkit import CheckFailure, check
 
@@ -25,28 +26,11 @@ FULL = {"least_squares": 4, "least_squares_gd": 6, "perceptron": 5, "adaline": 4
         "knn": 7, "gaussian_mle": 6, "cross_validation": 5}
 
 
-def test_solution_notebook_scores_full_marks(tmp_path):
-    assert_solution_scores_full_marks(LAB, FULL, tmp_path)
-
-
-def test_student_stub_scores_zero_and_says_why(tmp_path):
-    assert_stub_scores_zero(LAB, FULL, tmp_path)
+class TestGradingContract(LabContract):
+    LAB, FULL, REFERENCE = LAB, FULL, ref
 
 
 MISTAKES = mistakes_of(LAB).MISTAKES
-
-
-@pytest.mark.parametrize("case", sorted(MISTAKES))
-def test_realistic_wrong_answer_loses_exactly_its_points(case, tmp_path):
-    assert_wrong_answer_scores(LAB, FULL, MISTAKES[case], tmp_path)
-
-
-def test_bobs_example_notebook_is_his_mistakes_and_loses_exactly_their_points(tmp_path):
-    assert_bobs_example_is_his_mistakes(LAB, FULL, tmp_path)
-
-
-def test_feedback_of_stub_solution_and_every_mistake_quotes_no_hidden_spec_or_solution_line(tmp_path):
-    assert_feedback_quotes_no_spec_or_solution_line(LAB, ref, tmp_path)
 
 
 def test_failure_messages_do_not_reveal_reference_values(tmp_path):

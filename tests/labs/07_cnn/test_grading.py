@@ -19,6 +19,7 @@ from helpers import (
     replace_function,
     solution_notebook,
 )
+from lab_contract import LabContract
 from lab_tables import mistakes_of
 from labkit import CheckFailure, check
 
@@ -27,29 +28,11 @@ FULL = {"correlation": 5, "sharpen": 2, "output_size": 4, "conv_naive": 8, "conv
         "avg_pool": 3, "fast_pool": 4, "unpool": 4, "counting": 4, "cnn": 7}
 
 
-def test_solution_notebook_scores_full_marks(tmp_path):
-    assert_solution_scores_full_marks(LAB, FULL, tmp_path)
-
-
-def test_student_stub_scores_zero_and_says_why(tmp_path):
-    assert_stub_scores_zero(LAB, FULL, tmp_path)
+class TestGradingContract(LabContract):
+    LAB, FULL, REFERENCE = LAB, FULL, ref
 
 
 MISTAKES = mistakes_of(LAB).MISTAKES
-_CONVNET = mistakes_of(LAB)._CONVNET
-
-
-@pytest.mark.parametrize("case", sorted(MISTAKES))
-def test_realistic_wrong_answer_loses_exactly_its_points(case, tmp_path):
-    assert_wrong_answer_scores(LAB, FULL, MISTAKES[case], tmp_path)
-
-
-def test_bobs_example_notebook_is_his_mistakes_and_loses_exactly_their_points(tmp_path):
-    assert_bobs_example_is_his_mistakes(LAB, FULL, tmp_path)
-
-
-def test_feedback_of_stub_solution_and_every_mistake_quotes_no_hidden_spec_or_solution_line(tmp_path):
-    assert_feedback_quotes_no_spec_or_solution_line(LAB, ref, tmp_path)
 
 
 def test_the_convnet_template_of_these_tests_is_right(tmp_path):
