@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from oracle import DT, t
+
 from solutions import gradient_descent as gd
 
 

@@ -14,13 +14,13 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import numeric_gradient, rel_error, t
 from scipy.spatial.distance import cdist
 from scipy.stats import multivariate_normal
 from sklearn.datasets import load_digits
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
 from sklearn.model_selection import KFold
 
-from oracle import numeric_gradient, rel_error, t
 from solutions import linear_models as lm
 
 SHAPES = [(1, 1), (1, 4), (2, 3), (7, 1), (20, 5), (64, 10)]  # (N, D), N = 1 included

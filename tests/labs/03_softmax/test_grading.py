@@ -3,21 +3,16 @@ points of the properties they break, and the public self-checks tell a right ans
 
 import numpy as np
 import pytest
+from lab_contract import LabContract
+from lab_tables import mistakes_of
 
 import solutions.softmax as ref
 from helpers import (
-    assert_bobs_example_is_his_mistakes,
-    assert_feedback_quotes_no_spec_or_solution_line,
-    assert_solution_scores_full_marks,
-    assert_stub_scores_zero,
-    assert_wrong_answer_scores,
     failed_tests,
     grade_notebook,
     replace_function,
     solution_notebook,
 )
-from lab_contract import LabContract
-from lab_tables import mistakes_of
 from labkit import CheckFailure, check
 
 LAB = "03_softmax"

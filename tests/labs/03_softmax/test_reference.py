@@ -19,14 +19,14 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from oracle import numeric_gradient, rel_error, t
 
 import solutions.softmax as sm
-from oracle import numeric_gradient, rel_error, t
 from solutions.softmax import (
     cross_entropy,
+    linear_predict,
     linear_softmax_loss,
     one_hot,
-    linear_predict,
     softmax,
     softmax_jacobian,
     softmax_loss,

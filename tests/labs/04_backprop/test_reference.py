@@ -13,12 +13,10 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays, array_shapes
-
+from hypothesis.extra.numpy import array_shapes, arrays
 from oracle import DT, numeric_gradient, rel_error, strict_fp, t
+
 from solutions import layers
-
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # helpers

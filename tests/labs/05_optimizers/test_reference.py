@@ -40,8 +40,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from oracle import DT
+
 from solutions import optim
 
 STEPS = 50
@@ -181,7 +181,7 @@ def test_update_rule_matches_torch_optim_for_50_steps(name, seed):
 def test_the_problem_is_not_trivial():
     """The runs above move far from the start and through states where the optimizers differ from each other."""
     problem = Problem(0)
-    ends = {name: optim.run_optimizer(CASES[name][0], lambda w, it=iter(range(STEPS)): problem.grad(w, next(it)),
+    ends = {name: optim.run_optimizer(CASES[name][0], lambda w, it=iter(range(STEPS)): problem.grad(w, next(it)),  # noqa: B008 - a fresh iterator per run
                                       problem.w0, STEPS, CASES[name][1])[-1] for name in CASES}
     assert all(np.linalg.norm(end - problem.w0) > 0.1 for end in ends.values())
     # AMSGrad and plain Adam really take different paths on this problem, and so do large and small epsilons
@@ -256,7 +256,7 @@ def test_adam_without_bias_correction_is_the_notes_first_variant():
 def test_amsgrad_differs_from_the_notes_older_pseudocode():
     """The notes' v_hat_max = max(v_hat_max, v_hat) against torch's (and ours) max of the raw v: another path."""
     problem = Problem(0)
-    path = optim.run_optimizer(optim.adam, lambda w, it=iter(range(STEPS)): problem.grad(w, next(it)), problem.w0,
+    path = optim.run_optimizer(optim.adam, lambda w, it=iter(range(STEPS)): problem.grad(w, next(it)), problem.w0,  # noqa: B008 - a fresh iterator per run
                                STEPS, {"learning_rate": 0.05, "amsgrad": True})
     w, m, v, vhat_max = problem.w0.copy(), 0.0, 0.0, 0.0
     b1, b2 = 0.9, 0.999

@@ -16,10 +16,9 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from oracle import DT, numeric_gradient, rel_error, t
-from solutions import regularization as reg
 
+from solutions import regularization as reg
 
 # ---------------------------------------------------------------------------------------------------------------
 # batch normalization
@@ -86,7 +85,7 @@ def test_running_averages_match_torch_batchnorm1d_over_many_steps():
         layer.bias.copy_(t(beta))
     bn_param = {"mode": "train", "momentum": 0.9, "eps": 1e-5}
     worst = 0.0
-    for step in range(25):
+    for _ in range(25):
         n = int(rng.integers(2, 20))
         x = rng.normal(loc=2.0, scale=3.0, size=(n, D))
         out, _ = reg.batchnorm_forward(x, gamma, beta, bn_param)

@@ -5,22 +5,17 @@ pooling falls back on the naive functions when the windows do not tile, ``conv_f
 
 import numpy as np
 import pytest
+from lab_contract import LabContract
+from lab_tables import mistakes_of
 
 import solutions.cnn as ref
 from helpers import (
-    assert_bobs_example_is_his_mistakes,
-    assert_feedback_quotes_no_spec_or_solution_line,
     assert_feedback_reveals_no_hidden_values,
-    assert_solution_scores_full_marks,
-    assert_stub_scores_zero,
-    assert_wrong_answer_scores,
     failed_tests,
     grade_notebook,
     replace_function,
     solution_notebook,
 )
-from lab_contract import LabContract
-from lab_tables import mistakes_of
 from labkit import CheckFailure, check
 
 LAB = "07_cnn"
@@ -33,6 +28,7 @@ class TestGradingContract(LabContract):
 
 
 MISTAKES = mistakes_of(LAB).MISTAKES
+_CONVNET = mistakes_of(LAB)._CONVNET
 
 
 def test_the_convnet_template_of_these_tests_is_right(tmp_path):

@@ -13,8 +13,8 @@ import pytest
 import scipy.signal
 import torch
 import torch.nn.functional as F
-
 from oracle import numeric_gradient, rel_error, t
+
 from solutions import cnn
 
 TOL = 1e-10  # float64 sums of at most a few hundred products: PyTorch agrees to about 1e-14

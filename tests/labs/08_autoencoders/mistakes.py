@@ -289,9 +289,10 @@ def make(nb, name, source):
     import textwrap
     from pathlib import Path
 
+    from lab_tables import replace_function
+
     import solutions.autoencoder as ref
     from autograder.build import regions
-    from lab_tables import replace_function
 
     if name in _HELPERS and _HELPERS[name][0] in source:
         helper, original = _HELPERS[name]

@@ -9,22 +9,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lab_contract import LabContract
+from lab_tables import mistakes_of
 
 import solutions.autoencoder as ref
 from helpers import (
-    assert_bobs_example_is_his_mistakes,
-    assert_feedback_quotes_no_spec_or_solution_line,
     assert_feedback_reveals_no_hidden_values,
-    assert_solution_scores_full_marks,
-    assert_stub_scores_zero,
     exercise_scores,
     failed_tests,
     grade_notebook,
     replace_function,
     solution_notebook,
 )
-from lab_contract import LabContract
-from lab_tables import mistakes_of
 from labkit import CheckFailure, check
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
