@@ -26,6 +26,24 @@ class ExportError(RuntimeError):
     """A lab could not be exported; the message says which lab and why."""
 
 
+def bundled_files(project: Project, lab: str) -> list[Path]:
+    """Project-relative paths of what a staff-only autograder of ``lab`` ships (:func:`autograder.course.source_bundle`:
+    the packages, the reference modules and this lab's hidden spec, no other's), sorted.
+
+    Raises
+    ------
+    ExportError
+        When the lab has no hidden spec in ``project``.
+    """
+    from ..course import source_bundle
+    from ..project import ProjectError
+
+    try:
+        return source_bundle(project, [lab])
+    except ProjectError as error:
+        raise ExportError(str(error)) from None
+
+
 @runtime_checkable
 class Exporter(Protocol):
     """What every exporter module provides."""

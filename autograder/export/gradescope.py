@@ -19,9 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..course import source_bundle
-from ..project import ProjectError
-from . import ExportError
+from . import bundled_files
 from .pins import constraints_text
 
 if TYPE_CHECKING:
@@ -80,21 +78,6 @@ if [ ! -x "$PYTHON" ]; then
 fi
 exec "$PYTHON" -P -m autograder.export.gradescope_run --lab __LAB__
 """.replace("__VENV__", VENV)
-
-
-def bundled_files(project: Project, lab: str) -> list[Path]:
-    """Project-relative paths of the source an autograder of ``lab`` needs, sorted
-    (:func:`autograder.course.source_bundle`: this lab's hidden spec, no other's).
-
-    Raises
-    ------
-    ExportError
-        When the lab has no hidden spec.
-    """
-    try:
-        return source_bundle(project, [lab])
-    except ProjectError as error:
-        raise ExportError(str(error)) from None
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: str | bytes, executable: bool = False) -> None:

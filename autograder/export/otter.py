@@ -30,8 +30,8 @@ import yaml
 
 from ..build import regions
 from ..build.notebook import TemplateError, build_notebooks, dumps
-from ..course import get_lab, labkit_files, source_bundle
-from . import ExportError
+from ..course import get_lab, labkit_files
+from . import ExportError, bundled_files
 
 if TYPE_CHECKING:
     from ..build.notebook import LabNotebooks
@@ -77,6 +77,7 @@ def export_lab(project: Project, out_dir: Path, lab: str) -> list[Path]:
     """Write ``out_dir/<lab>/`` (see the module docstring) and return its main paths."""
     if not get_lab(lab).gradable:
         raise ExportError(f"{lab}: no hidden spec in autograder/hidden/, so nothing would grade it")
+    bundle = bundled_files(project, lab)  # before anything is written: a lab it cannot bundle leaves no trace
     try:
         notebooks = build_notebooks(get_lab(lab), project)
         master = master_notebook(notebooks, project)
@@ -87,9 +88,8 @@ def export_lab(project: Project, out_dir: Path, lab: str) -> list[Path]:
     try:
         (staging / f"{lab}.ipynb").write_text(dumps(master), encoding="utf-8")
         (staging / REQUIREMENTS).write_text(requirements_text(), encoding="utf-8")
-        _copy_files(project.root, {Path("labkit") / rel: path.relative_to(project.root)
-                                   for rel, path in labkit_files(project).items()}, staging)
-        copy_sources(project, staging / SOURCE_COPY, lab)
+        _copy_files({Path("labkit") / rel: path for rel, path in labkit_files(project).items()}, staging)
+        _copy_files({rel: project.root / rel for rel in bundle}, staging / SOURCE_COPY)
         target = out_dir / lab
         if target.exists():
             shutil.rmtree(target)
@@ -307,15 +307,8 @@ def _yaml(value: object) -> str:
 # ---------------------------------------------------------------------------------------------- the sources
 
 
-def copy_sources(project: Project, target: Path, lab: str) -> None:
-    """Copy what ``pip install`` needs to install a grader of ``lab`` (:func:`autograder.course.source_bundle`:
-    the packages, the reference modules and ``lab``'s hidden spec only) from ``project`` to ``target``."""
-    target.mkdir(parents=True)
-    _copy_files(project.root, {relative: relative for relative in source_bundle(project, [lab])}, target)
-
-
-def _copy_files(root: Path, files: Mapping[Path, Path], target: Path) -> None:
-    """Copy ``root / source`` to ``target / destination`` for each ``destination: source`` of ``files``."""
+def _copy_files(files: Mapping[Path, Path], target: Path) -> None:
+    """Copy each ``source`` to ``target / destination`` for ``destination: source`` of ``files``."""
     for destination, source in files.items():
         (target / destination).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / source, target / destination)
+        shutil.copy2(source, target / destination)

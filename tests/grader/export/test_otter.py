@@ -99,6 +99,20 @@ def test_a_lab_without_hidden_spec_is_refused_and_nothing_is_written(tmp_path, m
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_course_folder_without_the_labs_hidden_spec_is_an_export_error_and_nothing_is_written(tmp_path, capsys):
+    """The grader installed here has the spec, the course being exported does not: the bundle could not grade."""
+    import shutil
+
+    project = tmp_path / "course"
+    shutil.copytree(ROOT / "source", project / "source", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "solutions", project / "solutions", ignore=shutil.ignore_patterns("__pycache__", "notebooks"))
+    (project / "autograder" / "hidden").mkdir(parents=True)
+    out = tmp_path / "out"
+    assert main(["export", "otter", str(out), "--lab", "1", "--root", str(project)]) == 1
+    assert "01_gradient_descent: no hidden spec autograder/hidden/01_gradient_descent.py" in capsys.readouterr().err
+    assert not out.exists() or list(out.iterdir()) == []
+
+
 @pytest.mark.parametrize("line", ["x = 1  # SOLUTION", "    # BEGIN PROMPT", "y = 2  # SEED", "z = 3 # IGNORE"])
 def test_a_line_otter_would_take_for_its_marker_is_refused(line):
     from autograder.export import ExportError
