@@ -95,11 +95,11 @@ def assert_stub_scores_zero(lab, full, tmp_path):
     assert all("not implemented yet" in t["output"] for t in results["tests"])
 
 
-def assert_wrong_answer_scores(lab, full, wrong_answer, tmp_path):
-    """A realistic mistake, ``(function, wrong source, {exercise: expected score})``, costs exactly those points,
-    each with a reason."""
-    name, source, expected = wrong_answer
-    results = grade_notebook(replace_function(solution_notebook(lab), name, source), lab, tmp_path)
+def assert_wrong_answer_scores(lab, full, case, tmp_path):
+    """Mistake ``case`` of the lab's table, ``(function, wrong source, {exercise: expected score})``, made as the
+    table makes it (:func:`with_mistake`), costs exactly those points, each with a reason."""
+    expected = mistakes_of(lab).MISTAKES[case][2]
+    results = grade_notebook(with_mistake(solution_notebook(lab), lab, case), lab, tmp_path)
     assert exercise_scores(results) == {**full, **expected}
     assert all(failed_tests(results).values())
 

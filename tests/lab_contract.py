@@ -42,7 +42,7 @@ class LabContract:
         assert_stub_scores_zero(self.LAB, self.FULL, tmp_path)
 
     def test_realistic_wrong_answer_loses_exactly_its_points(self, mistake, tmp_path):
-        assert_wrong_answer_scores(self.LAB, self.FULL, mistakes_of(self.LAB).MISTAKES[mistake], tmp_path)
+        assert_wrong_answer_scores(self.LAB, self.FULL, mistake, tmp_path)
 
     def test_bobs_example_notebook_is_his_mistakes_and_loses_exactly_their_points(self, tmp_path):
         assert_bobs_example_is_his_mistakes(self.LAB, self.FULL, tmp_path)
